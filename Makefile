@@ -1,0 +1,46 @@
+# The newcomer path: `make demo` and `make test` do all the set-up on a fresh clone.
+PYTHON ?= python3
+VENV ?= .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed-stamp
+
+.PHONY: venv demo test test-sqlite test-postgresql lint format docs benchmarks clean
+
+venv: $(STAMP)
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e ".[all,dev]"
+	touch $(STAMP)
+
+demo: venv
+	$(PY) manage.py migrate --noinput
+	$(PY) manage.py seed_demo
+	$(PY) manage.py process_notifications
+
+# Every test runs on SQLite, then on PostgreSQL (DATABASE_URL, default
+# postgres://postgres@127.0.0.1:5432/test); test ids end in [sqlite] or [postgresql].
+test: venv
+	DNS_TEST_DB=sqlite $(PY) -m pytest
+	DNS_TEST_DB=postgresql $(PY) -m pytest
+
+test-sqlite: venv
+	DNS_TEST_DB=sqlite $(PY) -m pytest
+
+test-postgresql: venv
+	DNS_TEST_DB=postgresql $(PY) -m pytest
+
+lint: venv
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+format: venv
+	$(VENV)/bin/ruff check --fix .
+	$(VENV)/bin/ruff format .
+
+docs: venv
+	$(VENV)/bin/sphinx-build -W --keep-going -q -b html docs docs/_build/html
+
+clean:
+	rm -rf $(VENV) docs/_build demo/demo.sqlite3 .pytest_cache .ruff_cache

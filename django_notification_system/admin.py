@@ -1,0 +1,174 @@
+"""Admin for every model: lists, filters, user search on the configured user model,
+attempts inline on a notification, and the "retry now" / "cancel" actions."""
+
+from __future__ import annotations
+
+from django.contrib import admin, messages
+from django.contrib.auth import get_user_model
+from django.db.models import Case, F, PositiveIntegerField, Value, When
+from django.db.models.functions import Coalesce
+from django.utils import timezone
+
+from .models import (
+    DeliveryAttempt,
+    Notification,
+    NotificationOptOut,
+    NotificationTarget,
+    TargetUserRecord,
+)
+
+
+def user_search_fields(prefix: str) -> tuple[str, ...]:
+    """Search lookups for the configured user model's username and email fields."""
+    user_model = get_user_model()
+    names = {user_model.USERNAME_FIELD}
+    email_field = user_model.get_email_field_name()
+    if any(f.name == email_field for f in user_model._meta.get_fields()):
+        names.add(email_field)
+    return tuple(f"{prefix}{name}" for name in sorted(names))
+
+
+class UserAutocompleteMixin:
+    """Autocomplete for ``user`` when the user model's admin can serve it; raw id otherwise.
+
+    Django's autocomplete needs the user admin registered with ``search_fields``;
+    custom user models do not always have one, so this is decided at request time.
+    """
+
+    raw_id_fields = ("user",)
+
+    def get_autocomplete_fields(self, request):
+        user_admin = self.admin_site._registry.get(get_user_model())
+        if user_admin is not None and user_admin.get_search_fields(request):
+            return ("user",)
+        return ()
+
+
+@admin.register(NotificationTarget)
+class NotificationTargetAdmin(admin.ModelAdmin):
+    list_display = ("name", "notification_module_name", "modified_date")
+    search_fields = ("name", "notification_module_name")
+
+
+@admin.register(TargetUserRecord)
+class TargetUserRecordAdmin(UserAutocompleteMixin, admin.ModelAdmin):
+    list_display = ("user", "target", "target_user_id", "description", "active", "modified_date")
+    list_filter = ("target", "active", "created_date", "modified_date")
+    list_select_related = ("user", "target")
+    list_per_page = 100
+    search_fields = ("target_user_id", "description")
+
+    def get_search_fields(self, request):
+        return (*self.search_fields, *user_search_fields("user__"))
+
+
+@admin.register(NotificationOptOut)
+class NotificationOptOutAdmin(UserAutocompleteMixin, admin.ModelAdmin):
+    list_display = ("user", "active", "modified_date")
+    list_filter = ("active", "modified_date")
+    list_select_related = ("user",)
+
+    def get_search_fields(self, request):
+        return user_search_fields("user__")
+
+
+class DeliveryAttemptInline(admin.TabularInline):
+    model = DeliveryAttempt
+    extra = 0
+    can_delete = False
+    fields = ("attempted_at", "outcome", "error", "provider_message_id")
+    readonly_fields = fields
+    ordering = ("-attempted_at",)
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(Notification)
+class NotificationAdmin(admin.ModelAdmin):
+    list_display = (
+        "title",
+        "recipient",
+        "channel",
+        "status",
+        "scheduled_delivery",
+        "attempted_delivery",
+        "retry_attempts",
+    )
+    list_filter = (
+        "status",
+        ("target_user_record__target", admin.RelatedOnlyFieldListFilter),
+        "scheduled_delivery",
+        "attempted_delivery",
+    )
+    list_select_related = ("target_user_record__user", "target_user_record__target")
+    list_per_page = 100
+    show_full_result_count = False
+    autocomplete_fields = ("target_user_record",)
+    readonly_fields = (
+        "claim_token",
+        "lease_expires_at",
+        "last_error",
+        "provider_message_id",
+        "provider_status",
+        "provider_status_at",
+        "created_date",
+        "modified_date",
+    )
+    inlines = (DeliveryAttemptInline,)
+    actions = ("retry_now", "cancel")
+    date_hierarchy = None
+
+    def get_search_fields(self, request):
+        return ("title", "provider_message_id", *user_search_fields("target_user_record__user__"))
+
+    @admin.display(description="recipient", ordering="target_user_record__user")
+    def recipient(self, obj: Notification) -> str:
+        return str(obj.target_user_record.user)
+
+    @admin.display(description="channel", ordering="target_user_record__target__name")
+    def channel(self, obj: Notification) -> str:
+        return obj.target_user_record.target.name
+
+    @admin.action(description="Retry now (failed and retrying notifications)")
+    def retry_now(self, request, queryset) -> None:
+        now = timezone.now()
+        changed = queryset.filter(
+            status__in=[Notification.DELIVERY_FAILURE, Notification.RETRY]
+        ).update(
+            status=Notification.RETRY,
+            scheduled_delivery=now,
+            attempted_delivery=Coalesce(F("attempted_delivery"), Value(now)),
+            # A failed row gets a fresh set of attempts; a retrying row keeps its count.
+            retry_attempts=Case(
+                When(status=Notification.DELIVERY_FAILURE, then=Value(0)),
+                default=F("retry_attempts"),
+                output_field=PositiveIntegerField(),
+            ),
+            lease_expires_at=None,
+            claim_token=None,
+            modified_date=now,
+        )
+        self.message_user(request, f"{changed} notification(s) will be retried now.")
+
+    @admin.action(description="Cancel (scheduled and retrying notifications)")
+    def cancel(self, request, queryset) -> None:
+        now = timezone.now()
+        changed = queryset.filter(status__in=[Notification.SCHEDULED, Notification.RETRY]).update(
+            status=Notification.DELIVERY_FAILURE,
+            attempted_delivery=Coalesce(F("attempted_delivery"), Value(now)),
+            last_error=f"Cancelled in the admin by user {request.user.pk}.",
+            modified_date=now,
+        )
+        level = messages.SUCCESS if changed else messages.WARNING
+        self.message_user(request, f"{changed} notification(s) cancelled.", level=level)
+
+
+@admin.register(DeliveryAttempt)
+class DeliveryAttemptAdmin(admin.ModelAdmin):
+    list_display = ("notification", "attempted_at", "outcome", "provider_message_id")
+    list_filter = ("outcome", "attempted_at")
+    list_select_related = ("notification",)
+    search_fields = ("provider_message_id", "notification__id")
+    raw_id_fields = ("notification",)
+    show_full_result_count = False

@@ -1,0 +1,15 @@
+"""App configuration: the import name is the package name, so a bare
+``INSTALLED_APPS += ["django_notification_system"]`` sets up on every supported Django."""
+
+from django.apps import AppConfig
+
+
+class NotificationSystemConfig(AppConfig):
+    name = "django_notification_system"
+    label = "django_notification_system"
+    verbose_name = "Notification System"
+    default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        # Registers the system checks; imported for its side effect only.
+        from . import checks  # noqa: F401

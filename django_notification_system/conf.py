@@ -1,0 +1,126 @@
+"""The one accessor for this package's settings.
+
+Settings are read from ``django.conf.settings`` at call time (so
+``override_settings`` works) and fall back to the documented defaults below.
+A required value that is missing raises :class:`ImproperlyConfigured` naming the
+exact key, e.g. ``NOTIFICATION_SYSTEM_TARGETS["twilio_sms"]["account_sid"]``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+
+from .exceptions import NotificationSystemConfigurationError
+
+#: Every setting this package reads, with its default. Documented in docs/settings.rst.
+DEFAULTS: dict[str, Any] = {
+    # 1.5.3 settings, same meaning.
+    "NOTIFICATION_SYSTEM_TARGETS": {},
+    "NOTIFICATION_SYSTEM_HANDLERS": [],
+    "NOTIFICATION_SYSTEM_CREATORS": [],
+    # Dispatcher.
+    "NOTIFICATION_SYSTEM_BATCH_SIZE": 500,
+    "NOTIFICATION_SYSTEM_LEASE_SECONDS": 600,
+    "NOTIFICATION_SYSTEM_RETRY_POLICY": "fixed",
+    "NOTIFICATION_SYSTEM_MAX_BACKOFF_MINUTES": 24 * 60,
+    "NOTIFICATION_SYSTEM_HANDLER_TIMEOUT": 120,
+}
+
+RETRY_POLICIES = ("fixed", "exponential")
+
+_MISSING = object()
+
+
+def get(name: str) -> Any:
+    """Return setting ``name`` from the project's settings, or its documented default."""
+    if name not in DEFAULTS:
+        raise KeyError(f"{name} is not a django-notification-system setting")
+    return getattr(settings, name, DEFAULTS[name])
+
+
+def _positive_int(name: str) -> int:
+    value = get(name)
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise NotificationSystemConfigurationError(
+            f"{name} must be a positive integer, not {value!r}"
+        )
+    return value
+
+
+def batch_size() -> int:
+    """How many due notifications one claim takes (``NOTIFICATION_SYSTEM_BATCH_SIZE``)."""
+    return _positive_int("NOTIFICATION_SYSTEM_BATCH_SIZE")
+
+
+def lease_seconds() -> int:
+    """Seconds a claimed row stays reserved for its worker (``..._LEASE_SECONDS``)."""
+    return _positive_int("NOTIFICATION_SYSTEM_LEASE_SECONDS")
+
+
+def handler_timeout() -> int:
+    """Seconds a handler may take for one batch before its rows go to RETRY."""
+    return _positive_int("NOTIFICATION_SYSTEM_HANDLER_TIMEOUT")
+
+
+def max_backoff_minutes() -> int:
+    """Upper bound of the exponential retry delay, in minutes."""
+    return _positive_int("NOTIFICATION_SYSTEM_MAX_BACKOFF_MINUTES")
+
+
+def retry_policy() -> str:
+    """``"fixed"`` (1.5.3: wait ``retry_time_interval`` minutes) or ``"exponential"``."""
+    value = get("NOTIFICATION_SYSTEM_RETRY_POLICY")
+    if value not in RETRY_POLICIES:
+        raise NotificationSystemConfigurationError(
+            f"NOTIFICATION_SYSTEM_RETRY_POLICY must be one of {RETRY_POLICIES}, not {value!r}"
+        )
+    return value
+
+
+def module_paths(name: str) -> list[str]:
+    """The list setting ``NOTIFICATION_SYSTEM_HANDLERS`` or ``..._CREATORS`` as strings.
+
+    Entries are dotted module paths or (as in 1.5.3) directory paths; ``pathlib``
+    paths are accepted and turned into strings.
+    """
+    value = get(name)
+    if isinstance(value, (str, bytes)) or not isinstance(value, (list, tuple)):
+        raise NotificationSystemConfigurationError(
+            f"{name} must be a list of dotted module paths or directories, not {value!r}"
+        )
+    return [str(entry) for entry in value]
+
+
+def targets() -> dict[str, dict[str, Any]]:
+    """``NOTIFICATION_SYSTEM_TARGETS``: per-channel options keyed by channel name."""
+    value = get("NOTIFICATION_SYSTEM_TARGETS")
+    if not isinstance(value, dict):
+        raise NotificationSystemConfigurationError(
+            f"NOTIFICATION_SYSTEM_TARGETS must be a dict, not {type(value).__name__}"
+        )
+    return value
+
+
+def target_options(channel: str) -> dict[str, Any]:
+    """The options dict of one channel (``{}`` when the channel is not configured)."""
+    options = targets().get(channel, {})
+    if not isinstance(options, dict):
+        raise NotificationSystemConfigurationError(
+            f'NOTIFICATION_SYSTEM_TARGETS["{channel}"] must be a dict, '
+            f"not {type(options).__name__}"
+        )
+    return options
+
+
+def target_option(channel: str, key: str, default: Any = _MISSING) -> Any:
+    """One channel option; with no ``default``, a missing or empty value is an error naming it."""
+    value = target_options(channel).get(key, _MISSING)
+    if value is _MISSING or value in ("", None):
+        if default is not _MISSING:
+            return default
+        raise NotificationSystemConfigurationError(
+            f'NOTIFICATION_SYSTEM_TARGETS["{channel}"]["{key}"] is required but not set'
+        )
+    return value

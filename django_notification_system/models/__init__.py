@@ -1,0 +1,16 @@
+"""The documented models: targets, target user records, opt-outs, notifications,
+plus the per-attempt delivery log."""
+
+from .attempt import DeliveryAttempt
+from .notification import Notification
+from .opt_out import NotificationOptOut
+from .target import NotificationTarget
+from .target_user_record import TargetUserRecord
+
+__all__ = [
+    "DeliveryAttempt",
+    "Notification",
+    "NotificationOptOut",
+    "NotificationTarget",
+    "TargetUserRecord",
+]

@@ -1,0 +1,165 @@
+"""Notification: one message to one TargetUserRecord, with its delivery state."""
+
+from __future__ import annotations
+
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+
+from .abstract import CreatedModifiedAbstractModel, check_constraint
+from .target_user_record import TargetUserRecord
+
+ALL_STATUSES = [
+    "SCHEDULED",
+    "SENDING",
+    "DELIVERED",
+    "DELIVERY FAILURE",
+    "RETRY",
+    "INACTIVE DEVICE",
+    "OPTED OUT",
+]
+
+
+class Notification(CreatedModifiedAbstractModel):
+    """A notification scheduled for delivery to one target user record.
+
+    Statuses are the documented 1.5.3 ones plus ``SENDING``, the in-flight state a
+    dispatcher holds under a lease while it talks to the provider.
+
+    Save-time rules (documented for 1.5.3, enforced on every ``save()``):
+
+    1. a SCHEDULED notification cannot have an attempted delivery date;
+    2. any status other than SCHEDULED or OPTED OUT needs an attempted delivery date;
+    3. a notification of a user with an active opt-out cannot be saved (except to
+       mark it OPTED OUT).
+
+    Rules 1 and 2 are also database check constraints, so bulk updates cannot break them.
+    """
+
+    SCHEDULED = "SCHEDULED"
+    SENDING = "SENDING"
+    DELIVERED = "DELIVERED"
+    DELIVERY_FAILURE = "DELIVERY FAILURE"
+    RETRY = "RETRY"
+    INACTIVE_DEVICE = "INACTIVE DEVICE"
+    OPTED_OUT = "OPTED OUT"
+
+    STATUS_CHOICES = (
+        (DELIVERED, "Delivered"),
+        (DELIVERY_FAILURE, "Delivery Failure"),
+        (INACTIVE_DEVICE, "Inactive Device"),
+        (OPTED_OUT, "Opted Out"),
+        (RETRY, "Retry"),
+        (SCHEDULED, "Scheduled"),
+        (SENDING, "Sending"),
+    )
+    #: Statuses the dispatcher may still act on.
+    PENDING_STATUSES = (SCHEDULED, RETRY, SENDING)
+    #: Statuses nothing will change any more (retention may delete them).
+    FINAL_STATUSES = (DELIVERED, DELIVERY_FAILURE, INACTIVE_DEVICE, OPTED_OUT)
+
+    target_user_record = models.ForeignKey(
+        TargetUserRecord, on_delete=models.CASCADE, related_name="notifications"
+    )
+    title = models.CharField(max_length=100)
+    body = models.TextField(blank=True, default="")
+    extra = models.JSONField(blank=True, null=True, default=dict)
+    status = models.CharField(max_length=16, choices=STATUS_CHOICES, default=SCHEDULED)
+    scheduled_delivery = models.DateTimeField(default=timezone.now)
+    attempted_delivery = models.DateTimeField(null=True, blank=True)
+    retry_time_interval = models.PositiveIntegerField(
+        default=0, help_text="Minutes to wait before retrying after a failed attempt."
+    )
+    retry_attempts = models.PositiveIntegerField(
+        default=0, help_text="Failed delivery attempts so far."
+    )
+    max_retries = models.PositiveIntegerField(
+        default=3, help_text="Maximum number of delivery attempts."
+    )
+
+    # Dispatcher bookkeeping.
+    lease_expires_at = models.DateTimeField(
+        null=True, blank=True, help_text="A SENDING row is reclaimable after this time."
+    )
+    claim_token = models.UUIDField(
+        null=True, blank=True, editable=False, help_text="Identifies the run holding the lease."
+    )
+    last_error = models.TextField(blank=True, default="")
+    provider_message_id = models.CharField(max_length=255, blank=True, default="")
+
+    # The provider's later report (receipts, status callbacks, ESP webhooks).
+    provider_status = models.CharField(max_length=32, blank=True, default="")
+    provider_status_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        db_table = "notification_system_notification"
+        verbose_name = "notification"
+        verbose_name_plural = "notifications"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["target_user_record", "scheduled_delivery", "title", "extra"],
+                name="dns_notification_unique_pending",
+            ),
+            check_constraint(
+                Q(status__in=ALL_STATUSES),
+                name="dns_notification_status_valid",
+            ),
+            check_constraint(
+                ~Q(status="SCHEDULED") | Q(attempted_delivery__isnull=True),
+                name="dns_rule1_scheduled_not_attempted",
+            ),
+            check_constraint(
+                Q(status__in=["SCHEDULED", "OPTED OUT"]) | Q(attempted_delivery__isnull=False),
+                name="dns_rule2_attempted_date_required",
+            ),
+        ]
+        indexes = [
+            # "Due rows": pending statuses ordered by scheduled_delivery, as an index scan.
+            models.Index(
+                fields=["scheduled_delivery"],
+                condition=Q(status__in=["SCHEDULED", "RETRY", "SENDING"]),
+                name="dns_notification_due_idx",
+            ),
+            models.Index(fields=["status", "modified_date"], name="dns_notification_status_idx"),
+            models.Index(
+                fields=["provider_message_id"],
+                condition=~Q(provider_message_id=""),
+                name="dns_notification_provider_idx",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.title} - {self.status} - {self.scheduled_delivery:%Y-%m-%d %H:%M}"
+
+    def save(self, *args, **kwargs) -> None:
+        self.validate_rules()
+        super().save(*args, **kwargs)
+
+    def validate_rules(self) -> None:
+        """Raise ``ValidationError`` naming the documented rule this instance breaks."""
+        if self.status == self.SCHEDULED and self.attempted_delivery is not None:
+            raise ValidationError(
+                "Rule 1: a notification with status SCHEDULED cannot have an attempted "
+                "delivery date.",
+                code="scheduled_with_attempted_delivery",
+            )
+        if self.status not in (self.SCHEDULED, self.OPTED_OUT) and self.attempted_delivery is None:
+            raise ValidationError(
+                f"Rule 2: a notification with status {self.status} must have an attempted "
+                "delivery date.",
+                code="attempted_delivery_required",
+            )
+        if self.status != self.OPTED_OUT and self._user_is_opted_out():
+            raise ValidationError(
+                "Rule 3: the user has opted out of notifications; the notification cannot be "
+                "saved.",
+                code="user_opted_out",
+            )
+
+    def _user_is_opted_out(self) -> bool:
+        from .opt_out import NotificationOptOut
+
+        return NotificationOptOut.objects.filter(
+            active=True, user__notification_target_user_records=self.target_user_record_id
+        ).exists()

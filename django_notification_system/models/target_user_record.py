@@ -1,0 +1,46 @@
+"""TargetUserRecord: a user's address on one target (an email, a phone number, a push token)."""
+
+from django.conf import settings
+from django.db import models
+
+from .abstract import CreatedModifiedAbstractModel
+from .target import NotificationTarget
+
+
+class TargetUserRecord(CreatedModifiedAbstractModel):
+    """Ties a user to their identifier on a :class:`NotificationTarget`.
+
+    ``active=False`` marks a dead address (bounced email, unregistered device):
+    the dispatcher settles its notifications as INACTIVE DEVICE instead of sending.
+    """
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="notification_target_user_records",
+    )
+    target = models.ForeignKey(
+        NotificationTarget, on_delete=models.PROTECT, related_name="target_user_records"
+    )
+    target_user_id = models.CharField(
+        max_length=200, help_text="The user's identifier on the target (address, number, token)."
+    )
+    description = models.CharField(max_length=200, blank=True, default="")
+    active = models.BooleanField(default=True)
+
+    class Meta:
+        db_table = "notification_system_target_user_record"
+        verbose_name = "target user record"
+        verbose_name_plural = "target user records"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "target", "target_user_id"],
+                name="user target ids cannot be repeated",
+            )
+        ]
+        indexes = [
+            models.Index(fields=["target", "active"], name="dns_record_target_active_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.target_id and self.target.name}: {self.description or self.pk}"

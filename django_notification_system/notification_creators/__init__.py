@@ -1,0 +1,1 @@
+"""Channel creators: what application code calls to schedule notifications."""

@@ -1,0 +1,1 @@
+"""Channel handlers: turn notifications into provider calls and return one Outcome each."""

@@ -1,0 +1,99 @@
+"""Test settings. ``DNS_TEST_DB`` picks the database: ``sqlite`` (default) or ``postgresql``.
+
+PostgreSQL comes from ``DATABASE_URL`` (default ``postgres://postgres@127.0.0.1:5432/test``).
+Test database names carry a hash of the checkout path so that two checkouts can test at
+once. Child processes started by tests set ``DNS_DB_NAME`` to reach the test database.
+"""
+
+import hashlib
+import os
+import tempfile
+from pathlib import Path
+from urllib.parse import unquote, urlparse
+
+ROOT = Path(__file__).resolve().parent.parent
+DB_VENDOR = os.environ.get("DNS_TEST_DB", "sqlite")
+DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/test"
+_TAG = hashlib.sha1(str(ROOT).encode()).hexdigest()[:8]
+
+
+def postgres_settings(url: str) -> dict:
+    parsed = urlparse(url)
+    return {
+        "ENGINE": "django.db.backends.postgresql",
+        "NAME": unquote(parsed.path.lstrip("/")) or "test",
+        "USER": unquote(parsed.username or "postgres"),
+        "PASSWORD": unquote(parsed.password or ""),
+        "HOST": parsed.hostname or "127.0.0.1",
+        "PORT": str(parsed.port or 5432),
+        "TEST": {"NAME": f"test_dns_{_TAG}"},
+    }
+
+
+if DB_VENDOR == "postgresql":
+    DATABASES = {
+        "default": postgres_settings(os.environ.get("DATABASE_URL", DEFAULT_DATABASE_URL))
+    }
+elif DB_VENDOR == "sqlite":
+    _sqlite_file = str(Path(tempfile.gettempdir()) / f"dns-test-{_TAG}.sqlite3")
+    DATABASES = {
+        "default": {
+            "ENGINE": "django.db.backends.sqlite3",
+            "NAME": _sqlite_file,
+            "OPTIONS": {"timeout": 30},
+            "TEST": {"NAME": _sqlite_file},
+        }
+    }
+else:
+    raise RuntimeError(f"DNS_TEST_DB must be 'sqlite' or 'postgresql', not {DB_VENDOR!r}")
+
+if os.environ.get("DNS_DB_NAME"):
+    DATABASES["default"]["NAME"] = os.environ["DNS_DB_NAME"]
+
+SECRET_KEY = "tests-only"
+DEBUG = False
+ALLOWED_HOSTS = ["*"]
+USE_TZ = True
+TIME_ZONE = "UTC"
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "django_notification_system",
+    "demo.example",
+]
+MIDDLEWARE = [
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+]
+ROOT_URLCONF = "tests.urls"
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [ROOT / "tests" / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ]
+        },
+    }
+]
+STATIC_URL = "static/"
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+EMAIL_BACKEND = os.environ.get(
+    "DNS_EMAIL_BACKEND", "django.core.mail.backends.locmem.EmailBackend"
+)
+EMAIL_FILE_PATH = os.environ.get("DNS_EMAIL_FILE_PATH", "")
+DEFAULT_FROM_EMAIL = "tests@example.com"
+NOTIFICATION_SYSTEM_TARGETS = {"email": {"from_email": "notifications@example.com"}}
