@@ -42,5 +42,9 @@ format: venv
 docs: venv
 	$(VENV)/bin/sphinx-build -W --keep-going -q -b html docs docs/_build/html
 
+# Every benchmarks/bench_*.py, each printing its figures (not a pass/fail test).
+benchmarks: venv
+	@for b in benchmarks/bench_*.py; do echo "== $$b"; $(PY) $$b || exit 1; done
+
 clean:
 	rm -rf $(VENV) docs/_build demo/demo.sqlite3 .pytest_cache .ruff_cache
