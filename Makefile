@@ -4,7 +4,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: venv demo test test-sqlite test-postgresql lint format docs benchmarks clean
+.PHONY: venv demo test test-sqlite test-postgresql test-django42 lint format docs benchmarks clean
 
 venv: $(STAMP)
 
@@ -31,6 +31,17 @@ test-sqlite: venv
 test-postgresql: venv
 	DNS_TEST_DB=postgresql $(PY) -m pytest
 
+# The oldest supported Django (4.2 LTS) in a second venv, SQLite only: a cheap matrix leg.
+VENV42 ?= .venv-django42
+$(VENV42)/.installed-stamp: pyproject.toml
+	$(PYTHON) -m venv $(VENV42)
+	$(VENV42)/bin/python -m pip install --quiet --upgrade pip
+	$(VENV42)/bin/python -m pip install --quiet "Django>=4.2,<5.0" -e ".[all,dev]"
+	touch $@
+
+test-django42: $(VENV42)/.installed-stamp
+	DNS_TEST_DB=sqlite $(VENV42)/bin/python -m pytest -q
+
 lint: venv
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
@@ -47,4 +58,4 @@ benchmarks: venv
 	@for b in benchmarks/bench_*.py; do echo "== $$b"; $(PY) $$b || exit 1; done
 
 clean:
-	rm -rf $(VENV) docs/_build demo/demo.sqlite3 .pytest_cache .ruff_cache
+	rm -rf $(VENV) $(VENV42) docs/_build demo/demo.sqlite3 .pytest_cache .ruff_cache

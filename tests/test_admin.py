@@ -47,9 +47,9 @@ def test_notification_filters_and_user_search(staff_client):
     url = reverse("admin:django_notification_system_notification_changelist")
     response = staff_client.get(url, {"q": "findme"})
     assert response.status_code == 200
-    assert "needle" in response.text and "hay" not in response.text
+    assert "needle" in response.content.decode() and "hay" not in response.content.decode()
     response = staff_client.get(url, {"status__exact": "DELIVERED"})
-    assert "needle" not in response.text
+    assert "needle" not in response.content.decode()
 
 
 def test_notification_page_shows_attempts(staff_client):
@@ -58,7 +58,7 @@ def test_notification_page_shows_attempts(staff_client):
     url = reverse("admin:django_notification_system_notification_change", args=[n.pk])
     response = staff_client.get(url)
     assert response.status_code == 200
-    assert "upstream timeout" in response.text
+    assert "upstream timeout" in response.content.decode()
 
 
 def _action(client, action, notifications):
@@ -84,7 +84,7 @@ def test_retry_now_action(staff_client):
         attempted_delivery=past,
     )
     response = _action(staff_client, "retry_now", [failed, delivered])
-    assert "1 notification(s) will be retried now" in response.text
+    assert "1 notification(s) will be retried now" in response.content.decode()
     failed.refresh_from_db()
     delivered.refresh_from_db()
     assert failed.status == Notification.RETRY
@@ -96,7 +96,7 @@ def test_retry_now_action(staff_client):
 def test_cancel_action(staff_client):
     scheduled = factories.notification()
     response = _action(staff_client, "cancel", [scheduled])
-    assert "1 notification(s) cancelled" in response.text
+    assert "1 notification(s) cancelled" in response.content.decode()
     scheduled.refresh_from_db()
     assert scheduled.status == Notification.DELIVERY_FAILURE
     assert "Cancelled" in scheduled.last_error
@@ -107,4 +107,4 @@ def test_user_autocomplete_is_used_when_the_user_admin_searches(staff_client):
     url = reverse("admin:django_notification_system_targetuserrecord_add")
     response = staff_client.get(url)
     assert response.status_code == 200
-    assert "admin-autocomplete" in response.text
+    assert "admin-autocomplete" in response.content.decode()
