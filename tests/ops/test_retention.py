@@ -100,6 +100,12 @@ def test_status_narrows_and_accepts_both_spellings(rows):
     assert remaining() == {(n.status, n.title) for n in rows.values()} - gone
 
 
+def test_call_command_keyword_form_used_by_cronjobs(rows):
+    """``("30 3 * * *", "...call_command", ["cleanup_notifications"], {"days": 90})``."""
+    call_command("cleanup_notifications", days=30)
+    assert Notification.objects.count() == len(rows) - 4
+
+
 def test_dry_run_counts_and_deletes_nothing(rows, capsys):
     call_command("cleanup_notifications", "--days", "30", "--dry-run")
     assert Notification.objects.count() == len(rows)
