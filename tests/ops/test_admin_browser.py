@@ -1,12 +1,13 @@
-"""The notification admin in a real headless Chromium against a live server:
-log in, read the summary, filter by status, run "Retry now", see the row change."""
+"""The notification admin in a real headless Chromium against a live server: log in, read
+the summary, filter by status and channel, run "Retry now", see the row change, open it and
+see its attempts."""
 
 from __future__ import annotations
 
 import pytest
 from django.utils import timezone
 
-from django_notification_system.models import Notification
+from django_notification_system.models import DeliveryAttempt, Notification
 from tests import factories
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -41,6 +42,12 @@ def click_and_wait_for_new_list(driver, element, what: str) -> None:
     click_and_wait(driver, element, ready, what)
 
 
+def titles_listed(driver) -> list[str]:
+    from selenium.webdriver.common.by import By
+
+    return [a.text for a in driver.find_elements(By.CSS_SELECTOR, "#result_list tbody th a")]
+
+
 def status_of_row(driver, title: str) -> str:
     from selenium.webdriver.common.by import By
 
@@ -63,7 +70,16 @@ def test_log_in_filter_and_retry_now(browser, live_server, django_user_model):
         attempted_delivery=past,
         retry_attempts=3,
     )
+    DeliveryAttempt.objects.create(
+        notification=failed, outcome="failed", error="550 mailbox unavailable"
+    )
     factories.notification(factories.record(factories.user("bo")), title="Still scheduled")
+    factories.notification(
+        factories.record(factories.user("pi"), module_name="pigeon_post", address="loft-9"),
+        title="Pigeon lost",
+        status=Notification.DELIVERY_FAILURE,
+        attempted_delivery=past,
+    )
 
     browser.get(f"{live_server.url}/admin/login/?next={CHANGELIST}")
     browser.find_element(By.NAME, "username").send_keys("admin")
@@ -75,15 +91,20 @@ def test_log_in_filter_and_retry_now(browser, live_server, django_user_model):
     total = summary.find_element(
         By.CSS_SELECTOR, 'tr[data-channel="total"] td[data-status="total"]'
     )
-    assert total.text == "2"
+    assert total.text == "3"
 
     filters = browser.find_element(By.ID, "changelist-filter")
     click_and_wait_for_new_list(
         browser, filters.find_element(By.LINK_TEXT, "Delivery Failure"), "the filtered list"
     )
     assert "status__exact=DELIVERY+FAILURE" in browser.current_url
-    titles = [a.text for a in browser.find_elements(By.CSS_SELECTOR, "#result_list tbody th a")]
-    assert titles == ["Bounced once"]
+    assert sorted(titles_listed(browser)) == ["Bounced once", "Pigeon lost"]
+
+    filters = browser.find_element(By.ID, "changelist-filter")
+    click_and_wait_for_new_list(
+        browser, filters.find_element(By.LINK_TEXT, "Email"), "the status and channel list"
+    )
+    assert titles_listed(browser) == ["Bounced once"]
     assert status_of_row(browser, "Bounced once") == "Delivery Failure"
 
     browser.find_element(By.CSS_SELECTOR, f'input.action-select[value="{failed.pk}"]').click()
@@ -104,6 +125,13 @@ def test_log_in_filter_and_retry_now(browser, live_server, django_user_model):
     )
     assert "status__exact=RETRY" in browser.current_url
     assert status_of_row(browser, "Bounced once") == "Retry"
+
+    click_and_wait(
+        browser,
+        browser.find_element(By.LINK_TEXT, "Bounced once"),
+        ec.text_to_be_present_in_element((By.ID, "content-main"), "550 mailbox unavailable"),
+        "the notification page with its attempts",
+    )
     failed.refresh_from_db()
     assert failed.status == Notification.RETRY
     assert failed.retry_attempts == 0
