@@ -20,8 +20,11 @@ MAX_ERROR_LENGTH = 1000
 
 def describe(exc: BaseException) -> str:
     """``"ExceptionType: message"``, short enough for ``last_error``."""
-    text = f"{type(exc).__name__}: {exc}".strip()
-    return text[:MAX_ERROR_LENGTH]
+    try:
+        message = str(exc)
+    except Exception:  # some SDK exceptions fail to format when half-built
+        message = " ".join(map(str, exc.args))
+    return f"{type(exc).__name__}: {message}".strip()[:MAX_ERROR_LENGTH]
 
 
 def parse_retry_after(value: str | None) -> timedelta | None:
