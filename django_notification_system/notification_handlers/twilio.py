@@ -139,10 +139,12 @@ class _Sender:
         self._local.headers = response.headers
         return response
 
-    def send(self, notification) -> Outcome:
+    def send(self, pk_and_params: tuple[Any, dict[str, Any]]) -> Outcome:
+        """Create one message; ``pk`` is only used to name the notification in logs."""
+        pk, params = pk_and_params
         self._local.headers = {}
         try:
-            message = self._client().messages.create(**message_params(notification, self.settings))
+            message = self._client().messages.create(**params)
         except self.TwilioException as exc:
             code, status = getattr(exc, "code", None), getattr(exc, "status", None)
             text = getattr(exc, "msg", None) or getattr(exc, "detail", None) or str(exc)
@@ -153,7 +155,7 @@ class _Sender:
         except OSError as exc:  # requests' ConnectionError and Timeout are OSErrors
             return Retry(describe(exc))
         except Exception as exc:
-            logger.exception("twilio_sms notification %s: unexpected error", notification.pk)
+            logger.exception("twilio_sms notification %s: unexpected error", pk)
             return Retry(describe(exc))
         return Delivered(provider_message_id=message.sid or "")
 
@@ -164,9 +166,11 @@ def send_batch(notifications: Sequence) -> list[Outcome]:
         return []
     settings = twilio_settings()
     sender = _Sender(settings)
-    workers = min(settings.concurrency, len(notifications))
+    # Built here, not in the workers, so that no worker thread ever touches the database.
+    work = [(n.pk, message_params(n, settings)) for n in notifications]
+    workers = min(settings.concurrency, len(work))
     with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="twilio-sms") as pool:
-        outcomes = list(pool.map(sender.send, notifications))
+        outcomes = list(pool.map(sender.send, work))
     logger.info(
         "twilio_sms: %d sent, %d not sent",
         sum(isinstance(o, Delivered) for o in outcomes),
