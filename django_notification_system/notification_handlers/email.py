@@ -148,7 +148,7 @@ def classify_error(exc: Exception, message, address: str) -> tuple[Outcome, bool
     if isinstance(exc, smtplib.SMTPRecipientsRefused):
         replies = {k.lower(): v for k, v in exc.recipients.items()}
         code, reply = replies.get(address.lower()) or next(iter(replies.values()), (550, b""))
-        return classify_smtp_reply(code, reply), False
+        return classify_smtp_reply(code, reply), code == 421  # 421: the server hung up
     if isinstance(exc, smtplib.SMTPServerDisconnected):
         return Retry(error), True
     if isinstance(exc, smtplib.SMTPDataError):

@@ -16,7 +16,7 @@ from .. import conf
 from ..exceptions import MissingDependency, NotificationSystemConfigurationError
 from .base import Delivered, Failed, InactiveAddress, Outcome, Retry
 from .errors import describe, outcome_for_http_status, retry_after_header
-from .rate_limit import RateLimiter
+from .rate_limit import RateLimiter, shared_limiter
 
 logger = logging.getLogger(__name__)
 
@@ -153,7 +153,7 @@ def send_batch(notifications: Sequence) -> list[Outcome]:
             continue
         sendable.append((index, push_message(sdk, notification)))
 
-    limiter = RateLimiter(settings.max_per_second)
+    limiter = shared_limiter(settings.host, settings.max_per_second)
     chunk_size = min(MAX_MESSAGES_PER_REQUEST, settings.max_per_second)
     with _session(settings) as session:
         client = sdk.PushClient(host=settings.host, session=session, timeout=settings.timeout)

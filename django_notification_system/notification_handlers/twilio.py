@@ -118,6 +118,7 @@ class _Sender:
         self.settings = settings
         self.Client, self.HttpClient, self.TwilioException = _import_sdk()
         self._local = threading.local()
+        self._http_clients: list[Any] = []
 
     def _client(self):
         client = getattr(self._local, "client", None)
@@ -133,7 +134,14 @@ class _Sender:
                 client.api.base_url = self.settings.api_base_url.rstrip("/")
                 client.edge = client.region = None  # an explicit base URL is used as given
             self._local.client = client
+            self._http_clients.append(http_client)
         return client
+
+    def close(self) -> None:
+        """Close the HTTP sessions the worker threads opened."""
+        for http_client in self._http_clients:
+            if http_client.session is not None:
+                http_client.session.close()
 
     def _remember_headers(self, response, *args, **kwargs):
         self._local.headers = response.headers
@@ -171,6 +179,7 @@ def send_batch(notifications: Sequence) -> list[Outcome]:
     workers = min(settings.concurrency, len(work))
     with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="twilio-sms") as pool:
         outcomes = list(pool.map(sender.send, work))
+    sender.close()
     logger.info(
         "twilio_sms: %d sent, %d not sent",
         sum(isinstance(o, Delivered) for o in outcomes),

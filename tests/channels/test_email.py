@@ -213,6 +213,17 @@ def test_smtp_dropped_connection_retries_that_message_and_reconnects(smtp_settin
     assert len(smtp.peers) == 2
 
 
+def test_smtp_421_retries_and_reconnects_for_the_rest(smtp_settings):
+    with FakeSMTP(refuse={"closing@example.com": "421 4.3.2 Shutting down"}) as smtp:
+        smtp_settings.EMAIL_PORT = smtp.port
+        addresses = ["closing@example.com", "next@example.com"]
+        outcomes = handler.send_batch(make_notifications("email", addresses))
+
+    assert [type(o) for o in outcomes] == [Retry, Delivered]
+    assert [m.rcpt_tos for m in smtp.received] == [["next@example.com"]]
+    assert len(smtp.peers) == 2
+
+
 def test_smtp_server_that_hangs_up_or_is_absent_retries_everything(smtp_settings):
     notifications = make_notifications("email", ["a@example.com", "b@example.com"])
     with HangUpServer() as server:

@@ -150,6 +150,18 @@ def test_never_more_than_max_per_second(fake_expo, expo_settings):
     assert fake_expo.peak_messages_per_second() == 40
 
 
+def test_consecutive_batches_share_the_limit(fake_expo, expo_settings):
+    expo_settings["max_per_second"] = 30
+    first = bulk_notifications("expo", [token(f"a{i}") for i in range(30)], "first")
+    second = bulk_notifications("expo", [token(f"b{i}") for i in range(30)], "second")
+
+    outcomes = handler.send_batch(first) + handler.send_batch(second)
+
+    assert all(isinstance(o, Delivered) for o in outcomes)
+    assert fake_expo.messages_per_request() == [30, 30]
+    assert fake_expo.peak_messages_per_second() == 30
+
+
 def test_timeout_retries(fake_expo, expo_settings):
     fake_expo.latency = 2
     expo_settings["timeout"] = 0.2

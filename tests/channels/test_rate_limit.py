@@ -31,8 +31,16 @@ def test_waits_until_the_oldest_send_leaves_the_window():
     assert clock.now == pytest.approx(101.05)
 
 
+def test_sends_in_flight_count_against_the_budget():
+    clock = FakeClock()
+    limiter = RateLimiter(150, clock=clock, sleep=clock.sleep)
+    with limiter.slot(100):
+        assert limiter._reserve(100) > 0  # the first 100 are still in flight
+        assert limiter._reserve(50) == 0
+
+
 def test_refuses_a_count_that_can_never_fit():
-    with pytest.raises(ValueError):
-        RateLimiter(10).wait_for(11)
+    with pytest.raises(ValueError), RateLimiter(10).slot(11):
+        pass
     with pytest.raises(ValueError):
         RateLimiter(0)
