@@ -155,18 +155,18 @@ def send_batch(notifications: Sequence) -> list[Outcome]:
 
     limiter = shared_limiter(settings.host, settings.max_per_second)
     chunk_size = min(MAX_MESSAGES_PER_REQUEST, settings.max_per_second)
+    chunks = _chunks(sendable, chunk_size)
     with _session(settings) as session:
         client = sdk.PushClient(host=settings.host, session=session, timeout=settings.timeout)
-        for chunk in _chunks(sendable, chunk_size):
-            for index, outcome in zip(
-                [i for i, _ in chunk], _publish(client, limiter, chunk), strict=True
-            ):
+        for chunk in chunks:
+            indexes = [index for index, _ in chunk]
+            for index, outcome in zip(indexes, _publish(client, limiter, chunk), strict=True):
                 outcomes[index] = outcome
     logger.info(
         "expo: %d accepted, %d not accepted, %d requests",
         sum(isinstance(o, Delivered) for o in outcomes),
         sum(not isinstance(o, Delivered) for o in outcomes),
-        len(_chunks(sendable, chunk_size)),
+        len(chunks),
     )
     return outcomes
 
