@@ -1,4 +1,4 @@
-"""Seed the demo database: a few users with email records and due notifications."""
+"""Seed the demo database: a few users with email, SMS and push records and due notifications."""
 
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand
@@ -19,9 +19,18 @@ DEMO_USERS = [
     ("opted_out", "opted-out@example.com"),
 ]
 
+#: Provider test numbers/tokens the demo's fakes know; grace's are dead on purpose.
+UNSUBSCRIBED_NUMBER = "+15005550009"  # the fake Twilio answers 21610 (replied STOP)
+DEAD_DEVICE = "ExponentPushToken[grace-old-phone]"  # the fake Expo answers DeviceNotRegistered
+DEMO_PHONES_AND_DEVICES = {
+    "ada": ("+15005550006", "ExponentPushToken[ada-phone]"),
+    "grace": (UNSUBSCRIBED_NUMBER, DEAD_DEVICE),
+    "linus": ("+15005550007", "ExponentPushToken[linus-tablet]"),
+}
+
 
 class Command(BaseCommand):
-    help = "Create demo users, their email records and one due notification each."
+    help = "Create demo users, their email/SMS/push records and one due notification per record."
 
     @transaction.atomic
     def handle(self, *args, **options) -> None:
@@ -46,7 +55,29 @@ class Command(BaseCommand):
                 retry_time_interval=5,
             )
             created += 1
+            created += self._seed_sms_and_push(user, now)
         # Opting out settles that user's pending notification as OPTED OUT.
         opted_out = User.objects.get(username="opted_out")
         NotificationOptOut.objects.update_or_create(user=opted_out, defaults={"active": True})
         self.stdout.write(f"Seeded {len(DEMO_USERS)} users and {created} notifications.")
+
+    def _seed_sms_and_push(self, user, now) -> int:
+        """One Twilio and one Expo record with a due notification each, for the demo fakes."""
+        if user.username not in DEMO_PHONES_AND_DEVICES:
+            return 0
+        phone, device = DEMO_PHONES_AND_DEVICES[user.username]
+        for module_name, address in (("twilio", phone), ("expo", device)):
+            record, _ = TargetUserRecord.objects.get_or_create(
+                user=user,
+                target=NotificationTarget.objects.get(notification_module_name=module_name),
+                target_user_id=address,
+                defaults={"description": f"{user.username}'s {module_name}"},
+            )
+            Notification.objects.create(
+                target_user_record=record,
+                title=f"Welcome, {user.username}",
+                body=f"Hello {user.username}, this is your demo {module_name} notification.",
+                scheduled_delivery=now,
+                retry_time_interval=5,
+            )
+        return 2
