@@ -17,7 +17,7 @@ $(STAMP): pyproject.toml
 demo: venv
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py seed_demo
-	$(PY) manage.py process_notifications
+	$(PY) manage.py demo_deliver
 
 # Every test runs on SQLite, then on PostgreSQL (DATABASE_URL, default
 # postgres://postgres@127.0.0.1:5432/test); test ids end in [sqlite] or [postgresql].

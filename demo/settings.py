@@ -17,6 +17,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django_notification_system",
     "demo.example",
+    "django_crontab",
 ]
 
 MIDDLEWARE = [
@@ -62,6 +63,15 @@ DEFAULT_FROM_EMAIL = "demo@example.com"
 NOTIFICATION_SYSTEM_TARGETS = {
     "email": {"from_email": "notifications@example.com"},
 }
+
+# django-crontab (extra "crontab"): `python manage.py crontab add` installs these lines in
+# the user's crontab. The lock stops a slow run overlapping the next one on this host; several
+# hosts may run process_notifications at once safely (see docs/deployment.rst).
+CRONJOBS = [
+    ("* * * * *", "django.core.management.call_command", ["process_notifications"]),
+    # ("*/15 * * * *", "django.core.management.call_command", ["check_push_receipts"]),
+]
+CRONTAB_LOCK_JOBS = True
 
 LOGGING = {
     "version": 1,

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from django.contrib import admin, messages
 from django.contrib.auth import get_user_model
-from django.db.models import Case, F, PositiveIntegerField, Value, When
+from django.db.models import Case, Count, F, PositiveIntegerField, QuerySet, Value, When
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
@@ -122,6 +122,15 @@ class NotificationAdmin(admin.ModelAdmin):
     def get_search_fields(self, request):
         return ("title", "provider_message_id", *user_search_fields("target_user_record__user__"))
 
+    def changelist_view(self, request, extra_context=None):
+        response = super().changelist_view(request, extra_context=extra_context)
+        # The summary counts what the current filters and search select (the ChangeList's
+        # queryset), so it is added once the ChangeList exists, before rendering.
+        context = getattr(response, "context_data", None)
+        if context is not None and context.get("cl") is not None:
+            context["status_summary"] = status_summary(context["cl"].queryset)
+        return response
+
     @admin.display(description="recipient", ordering="target_user_record__user")
     def recipient(self, obj: Notification) -> str:
         return str(obj.target_user_record.user)
@@ -162,6 +171,43 @@ class NotificationAdmin(admin.ModelAdmin):
         )
         level = messages.SUCCESS if changed else messages.WARNING
         self.message_user(request, f"{changed} notification(s) cancelled.", level=level)
+
+
+#: Column order of the changelist summary: pending first, then final states.
+SUMMARY_STATUSES = (*Notification.PENDING_STATUSES, *Notification.FINAL_STATUSES)
+
+
+def status_summary(queryset: QuerySet) -> dict:
+    """Per-channel, per-status counts of ``queryset``, in one aggregate query.
+
+    Returns ``{"statuses": [...], "rows": [{"channel", "target_id", "counts", "total"}],
+    "totals": [...], "total": n}``; ``counts`` follow ``statuses``.
+    """
+    grouped = (
+        queryset.order_by()
+        .values("status", "target_user_record__target_id", "target_user_record__target__name")
+        .annotate(n=Count("pk"))
+    )
+    channels: dict = {}
+    for row in grouped:
+        key = (row["target_user_record__target__name"], row["target_user_record__target_id"])
+        channels.setdefault(key, dict.fromkeys(SUMMARY_STATUSES, 0))[row["status"]] = row["n"]
+    rows = [
+        {
+            "channel": name,
+            "target_id": target_id,
+            "counts": [(status, counts[status]) for status in SUMMARY_STATUSES],
+            "total": sum(counts.values()),
+        }
+        for (name, target_id), counts in sorted(channels.items(), key=lambda item: item[0][0])
+    ]
+    totals = [sum(r["counts"][i][1] for r in rows) for i in range(len(SUMMARY_STATUSES))]
+    return {
+        "statuses": [(s, dict(Notification.STATUS_CHOICES)[s]) for s in SUMMARY_STATUSES],
+        "rows": rows,
+        "totals": list(zip(SUMMARY_STATUSES, totals, strict=True)),
+        "total": sum(totals),
+    }
 
 
 @admin.register(DeliveryAttempt)

@@ -1,4 +1,8 @@
-"""Seed the demo database: a few users with email records and due notifications."""
+"""Seed the demo database: a few users with email, SMS and push records and due notifications.
+
+Notifications are scheduled through the channel creators, and one through the Reminder
+model's post_save signal (see ``demo/example/signals.py``).
+"""
 
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand
@@ -6,11 +10,14 @@ from django.db import transaction
 from django.utils import timezone
 
 from django_notification_system.models import (
-    Notification,
     NotificationOptOut,
     NotificationTarget,
     TargetUserRecord,
 )
+from django_notification_system.notification_creators import email as email_creator
+from django_notification_system.notification_creators import get_creator
+
+from ...models import Reminder
 
 DEMO_USERS = [
     ("ada", "ada@example.com"),
@@ -19,9 +26,18 @@ DEMO_USERS = [
     ("opted_out", "opted-out@example.com"),
 ]
 
+#: Provider test numbers/tokens the demo's fakes know; grace's are dead on purpose.
+UNSUBSCRIBED_NUMBER = "+15005550009"  # the fake Twilio answers 21610 (replied STOP)
+DEAD_DEVICE = "ExponentPushToken[grace-old-phone]"  # the fake Expo answers DeviceNotRegistered
+DEMO_PHONES_AND_DEVICES = {
+    "ada": ("+15005550006", "ExponentPushToken[ada-phone]"),
+    "grace": (UNSUBSCRIBED_NUMBER, DEAD_DEVICE),
+    "linus": ("+15005550007", "ExponentPushToken[linus-tablet]"),
+}
+
 
 class Command(BaseCommand):
-    help = "Create demo users, their email records and one due notification each."
+    help = "Create demo users, their email/SMS/push records and one due notification per record."
 
     @transaction.atomic
     def handle(self, *args, **options) -> None:
@@ -31,22 +47,50 @@ class Command(BaseCommand):
         created = 0
         for username, address in DEMO_USERS:
             user, _ = User.objects.get_or_create(username=username, defaults={"email": address})
-            record, _ = TargetUserRecord.objects.get_or_create(
+            TargetUserRecord.objects.get_or_create(
                 user=user,
                 target=email,
                 target_user_id=address,
                 defaults={"description": f"{username}'s email"},
             )
             NotificationOptOut.objects.filter(user=user).update(active=False)
-            Notification.objects.create(
-                target_user_record=record,
-                title=f"Welcome, {username}",
-                body=f"<p>Hello <b>{username}</b>, this is your demo notification.</p>",
-                scheduled_delivery=now,
-                retry_time_interval=5,
+            created += len(
+                email_creator.create_notification(
+                    user,
+                    title=f"Welcome, {username}",
+                    body=f"<p>Hello <b>{username}</b>, this is your demo notification.</p>",
+                    scheduled_delivery=now,
+                    retry_time_interval=5,
+                )
             )
-            created += 1
+            created += self._seed_sms_and_push(user, now)
         # Opting out settles that user's pending notification as OPTED OUT.
         opted_out = User.objects.get(username="opted_out")
         NotificationOptOut.objects.update_or_create(user=opted_out, defaults={"active": True})
+        # The signal pattern: saving a Reminder schedules an email once this transaction commits.
+        Reminder.objects.create(user=User.objects.get(username="ada"), text="try the demo")
         self.stdout.write(f"Seeded {len(DEMO_USERS)} users and {created} notifications.")
+
+    def _seed_sms_and_push(self, user, now) -> int:
+        """One Twilio and one Expo record with a due notification each, for the demo fakes."""
+        if user.username not in DEMO_PHONES_AND_DEVICES:
+            return 0
+        phone, device = DEMO_PHONES_AND_DEVICES[user.username]
+        created = 0
+        for module_name, address in (("twilio", phone), ("expo", device)):
+            TargetUserRecord.objects.get_or_create(
+                user=user,
+                target=NotificationTarget.objects.get(notification_module_name=module_name),
+                target_user_id=address,
+                defaults={"description": f"{user.username}'s {module_name}"},
+            )
+            created += len(
+                get_creator(module_name)(
+                    user,
+                    title=f"Welcome, {user.username}",
+                    body=f"Hello {user.username}, this is your demo {module_name} notification.",
+                    scheduled_delivery=now,
+                    retry_time_interval=5,
+                )
+            )
+        return created

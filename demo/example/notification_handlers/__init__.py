@@ -1,0 +1,1 @@
+"""Custom channel handlers of the demo project (found through NOTIFICATION_SYSTEM_HANDLERS)."""

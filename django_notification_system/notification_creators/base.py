@@ -1,0 +1,332 @@
+"""The generic creator core: schedule one notification for many users in a few queries.
+
+Every channel creator (``email``, ``twilio``, ``expo`` and custom ones) is a thin wrapper
+over :func:`create_notifications`. Per batch of users it runs a fixed number of queries,
+whatever the batch's size:
+
+1. one ``SELECT`` that tells, per user, whether they opted out or have no active record;
+2. one ``INSERT ... SELECT ... ON CONFLICT DO NOTHING RETURNING``, which creates a row per
+   active record of every eligible user; the unique constraint
+   ``dns_notification_unique_pending`` makes concurrent callers skip rows that exist;
+3. when more than one user got rows, one ``SELECT`` mapping records to users for the report.
+
+A channel module may define ``prepare_content(title, body, extra) -> (title, body)`` to
+validate or render its content, and ``DEFAULT_RETRY_TIME_INTERVAL``.
+"""
+
+from __future__ import annotations
+
+import enum
+import json
+import logging
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.db import NotSupportedError, connections, router
+from django.db.models import Exists, F, OuterRef, QuerySet
+from django.utils import timezone
+
+from ..exceptions import NotificationsNotCreated, UserHasNoTargetRecords, UserIsOptedOut
+from ..loading import find_module
+from ..models import Notification, NotificationOptOut, TargetUserRecord
+
+logger = logging.getLogger(__name__)
+
+#: Minutes between delivery attempts when a channel does not define its own default.
+DEFAULT_RETRY_TIME_INTERVAL = 1440
+#: Users per batch when ``users`` is a list; a QuerySet is always one batch (subqueries).
+DEFAULT_BATCH_SIZE = 5000
+TITLE_MAX_LENGTH: int = Notification._meta.get_field("title").max_length
+
+
+class SkipReason(str, enum.Enum):
+    """Why a user got no notification."""
+
+    OPTED_OUT = "opted_out"
+    NO_ACTIVE_RECORD = "no_active_record"
+    ALREADY_SCHEDULED = "already_scheduled"
+
+
+@dataclass
+class CreationResult:
+    """What :func:`create_notifications` created, and which users it skipped and why."""
+
+    created: list[Notification] = field(default_factory=list)
+    #: user pk -> reason, for every user who got no notification at all.
+    skipped: dict[Any, SkipReason] = field(default_factory=dict)
+
+    def skipped_for(self, reason: SkipReason) -> list:
+        """The pks of the users skipped for ``reason``."""
+        return [pk for pk, why in self.skipped.items() if why == reason]
+
+    def counts(self) -> dict[str, int]:
+        """Created rows and skipped users per reason, e.g. for logging."""
+        figures = {"created": len(self.created)}
+        figures.update({reason.value: len(self.skipped_for(reason)) for reason in SkipReason})
+        return figures
+
+
+# --- validation -------------------------------------------------------------------------
+
+
+def normalise_extra(extra: Any) -> dict:
+    """``extra`` as a JSON-safe dict with keys sorted at every level (``None`` -> ``{}``).
+
+    Sorted keys make ``{"a": 1, "b": 2}`` and ``{"b": 2, "a": 1}`` the same stored text on
+    SQLite, where JSON is compared as text by the de-duplication constraint.
+    """
+    if extra is None:
+        return {}
+    if not isinstance(extra, dict):
+        raise ValueError(f"extra must be a dict, not {type(extra).__name__}")
+    try:
+        return json.loads(json.dumps(extra, sort_keys=True, allow_nan=False))
+    except (TypeError, ValueError) as exc:
+        raise ValueError(f"extra must be JSON-serialisable: {exc}") from exc
+
+
+def validate_title(title: Any) -> str:
+    """The title, or a ``ValueError`` if it is not a non-empty string within the field's limit."""
+    if not isinstance(title, str) or not title.strip():
+        raise ValueError("A notification needs a non-empty title.")
+    if len(title) > TITLE_MAX_LENGTH:
+        raise ValueError(
+            f"The title is {len(title)} characters long; the limit is {TITLE_MAX_LENGTH}."
+        )
+    return title
+
+
+def _validate_count(name: str, value: Any) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise ValueError(f"{name} must be a non-negative integer, not {value!r}")
+    return value
+
+
+def resolve_scheduled_delivery(scheduled_delivery: datetime | None) -> datetime:
+    """``scheduled_delivery`` checked for the project's ``USE_TZ``; ``None`` means now."""
+    if scheduled_delivery is None:
+        return timezone.now()
+    if not isinstance(scheduled_delivery, datetime):
+        raise ValueError(
+            f"scheduled_delivery must be a datetime, not {type(scheduled_delivery).__name__}"
+        )
+    aware = timezone.is_aware(scheduled_delivery)
+    if settings.USE_TZ and not aware:
+        raise ValueError(
+            "scheduled_delivery is a naive datetime but USE_TZ is True: pass an aware datetime, "
+            "e.g. timezone.make_aware(value) or value.replace(tzinfo=datetime.timezone.utc)."
+        )
+    if not settings.USE_TZ and aware:
+        return timezone.make_naive(scheduled_delivery)
+    return scheduled_delivery
+
+
+# --- the core ---------------------------------------------------------------------------
+
+
+def create_notifications(
+    users: QuerySet | Iterable,
+    channel: str,
+    title: str,
+    body: str = "",
+    *,
+    scheduled_delivery: datetime | None = None,
+    retry_time_interval: int | None = None,
+    max_retries: int = 3,
+    extra: dict | None = None,
+    batch_size: int = DEFAULT_BATCH_SIZE,
+) -> CreationResult:
+    """Schedule one notification per active record on ``channel`` of each of ``users``.
+
+    ``users`` is a QuerySet of the user model (handled in subqueries, one batch) or an
+    iterable of users or user pks (``batch_size`` per batch). ``channel`` is a target's
+    ``notification_module_name``. Opted-out users, users without an active record and users
+    whose identical notification already exists are skipped and reported, never raised.
+    """
+    module = find_module(channel, "creators")
+    extra = normalise_extra(extra)
+    prepare = getattr(module, "prepare_content", None)
+    if prepare is not None:
+        title, body = prepare(title, body, extra)
+    if retry_time_interval is None:
+        retry_time_interval = getattr(
+            module, "DEFAULT_RETRY_TIME_INTERVAL", DEFAULT_RETRY_TIME_INTERVAL
+        )
+    now = timezone.now()
+    template = Notification(
+        title=validate_title(title),
+        body=body if body is not None else "",
+        extra=extra,
+        status=Notification.SCHEDULED,
+        scheduled_delivery=resolve_scheduled_delivery(scheduled_delivery),
+        retry_time_interval=_validate_count("retry_time_interval", retry_time_interval),
+        max_retries=_validate_count("max_retries", max_retries),
+        created_date=now,
+        modified_date=now,
+    )
+    _validate_count("batch_size", batch_size)
+    db = router.db_for_write(Notification)
+    result = CreationResult()
+    for batch in _user_batches(users, max(batch_size, 1), db):
+        _create_for_batch(batch, channel, template, db, result)
+    logger.info("%s notifications: %s", channel, result.counts())
+    return result
+
+
+def create_for_user(
+    channel: str,
+    user,
+    title: str,
+    body: str = "",
+    scheduled_delivery: datetime | None = None,
+    retry_time_interval: int | None = None,
+    max_retries: int = 3,
+    quiet: bool = False,
+    extra: dict | None = None,
+) -> list[Notification]:
+    """The documented per-user creator: the created notifications, or the 1.5.3 exceptions.
+
+    Raises ``UserIsOptedOut``, ``UserHasNoTargetRecords`` or ``NotificationsNotCreated``
+    (every row already existed) unless ``quiet``; invalid input is a ``ValueError`` always.
+    """
+    result = create_notifications(
+        [user],
+        channel,
+        title,
+        body,
+        scheduled_delivery=scheduled_delivery,
+        retry_time_interval=retry_time_interval,
+        max_retries=max_retries,
+        extra=extra,
+    )
+    if result.created or quiet:
+        return result.created
+    reason = result.skipped.get(user.pk)
+    if reason == SkipReason.OPTED_OUT:
+        raise UserIsOptedOut()
+    if reason == SkipReason.ALREADY_SCHEDULED:
+        raise NotificationsNotCreated()
+    raise UserHasNoTargetRecords()
+
+
+def _user_batches(users: QuerySet | Iterable, batch_size: int, db: str) -> Iterator[QuerySet]:
+    User = get_user_model()
+    if isinstance(users, QuerySet):
+        if users.model._meta.concrete_model is not User._meta.concrete_model:
+            raise TypeError(f"users must be a QuerySet of {User.__name__}, not of {users.model}")
+        yield users.using(db)
+        return
+    pks = [getattr(user, "pk", user) for user in users]
+    for start in range(0, len(pks), batch_size):
+        yield User._default_manager.db_manager(db).filter(pk__in=pks[start : start + batch_size])
+
+
+def _create_for_batch(
+    users: QuerySet, channel: str, template: Notification, db: str, result: CreationResult
+) -> None:
+    users = users if users.query.is_sliced else users.order_by()
+    user_pks = users.values("pk")
+    active_records = TargetUserRecord.objects.using(db).filter(
+        active=True, target__notification_module_name=channel
+    )
+    opted_out = NotificationOptOut.objects.using(db).filter(active=True)
+    flags = users.annotate(
+        _dns_opted_out=Exists(opted_out.filter(user=OuterRef("pk"))),
+        _dns_has_record=Exists(active_records.filter(user=OuterRef("pk"))),
+    ).values_list("pk", "_dns_opted_out", "_dns_has_record")
+    eligible = set()
+    for pk, is_opted_out, has_record in flags:
+        if is_opted_out:
+            result.skipped[pk] = SkipReason.OPTED_OUT
+        elif not has_record:
+            result.skipped[pk] = SkipReason.NO_ACTIVE_RECORD
+        else:
+            eligible.add(pk)
+    if not eligible:
+        return
+    records = active_records.filter(user__in=user_pks).filter(
+        ~Exists(opted_out.filter(user=OuterRef("user")))
+    )
+    created = _insert_from_records(records, template, db)
+    result.created.extend(created)
+    if len(eligible) == 1:
+        served = eligible if created else set()
+    else:
+        record_users = dict(records.values_list("pk", "user_id"))
+        served = {record_users.get(n.target_user_record_id) for n in created}
+    for pk in eligible - served:
+        result.skipped[pk] = SkipReason.ALREADY_SCHEDULED
+
+
+# --- the one INSERT ---------------------------------------------------------------------
+
+
+def _random_uuid_sql(connection) -> str:
+    """SQL for a random (version 4) UUID in the column format Django uses on this backend."""
+    if connection.vendor == "postgresql":
+        return "gen_random_uuid()"
+    if connection.vendor == "sqlite":
+        # Django stores UUIDs on SQLite as 32 lowercase hex digits.
+        return (
+            "lower(hex(randomblob(6)) || '4' || substr(hex(randomblob(2)), 2) "
+            "|| substr('89ab', 1 + (random() & 3), 1) || substr(hex(randomblob(2)), 2) "
+            "|| hex(randomblob(6)))"
+        )
+    raise NotSupportedError(f"Creators support PostgreSQL and SQLite, not {connection.vendor}.")
+
+
+def _placeholder(model_field, connection) -> str:
+    # PostgreSQL types an untyped SELECT-list parameter as text; name the column type.
+    if connection.vendor == "postgresql":
+        return f"CAST(%s AS {model_field.db_type(connection)})"
+    return "%s"
+
+
+def _insert_from_records(records: QuerySet, template: Notification, db: str) -> list[Notification]:
+    """Insert a copy of ``template`` for each of ``records``; return the rows really created.
+
+    Rows that would break ``dns_notification_unique_pending`` (also those a concurrent
+    process inserts first) are skipped by ``ON CONFLICT DO NOTHING``; ``RETURNING`` names
+    the ones this statement created.
+    """
+    connection = connections[db]
+    if not connection.features.can_return_rows_from_bulk_insert:
+        raise NotSupportedError("Creators need INSERT ... RETURNING (PostgreSQL, SQLite 3.35+).")
+    qn = connection.ops.quote_name
+    meta = Notification._meta
+    fk = meta.get_field("target_user_record")
+    record_sql, record_params = (
+        records.values(_dns_record=F("pk")).query.get_compiler(using=db).as_sql()
+    )
+    columns, selects, params, attnames = [], [], [], []
+    for model_field in meta.concrete_fields:
+        columns.append(qn(model_field.column))
+        attnames.append(model_field.attname)
+        if model_field.primary_key:
+            selects.append(_random_uuid_sql(connection))
+        elif model_field is fk:
+            selects.append(f"r.{qn('_dns_record')}")
+        else:
+            selects.append(_placeholder(model_field, connection))
+            value = getattr(template, model_field.attname)
+            params.append(model_field.get_db_prep_save(value, connection))
+    sql = (
+        f"INSERT INTO {qn(meta.db_table)} ({', '.join(columns)}) "
+        f"SELECT {', '.join(selects)} FROM ({record_sql}) r WHERE 1 = 1 "
+        f"ON CONFLICT DO NOTHING RETURNING {qn(meta.pk.column)}, {qn(fk.column)}"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*params, *record_params])
+        returned = cursor.fetchall()
+    record_pk = TargetUserRecord._meta.pk
+    created = []
+    for pk, record_id in returned:
+        values = [getattr(template, name) for name in attnames]
+        values[attnames.index(meta.pk.attname)] = meta.pk.to_python(pk)
+        values[attnames.index(fk.attname)] = record_pk.to_python(record_id)
+        created.append(Notification.from_db(db, attnames, values))
+    return created

@@ -1,0 +1,180 @@
+"""Expo push through the real exponent_server_sdk.PushClient against the fake on loopback."""
+
+from __future__ import annotations
+
+import sys
+from datetime import timedelta
+
+import pytest
+
+from django_notification_system.exceptions import MissingDependency
+from django_notification_system.notification_handlers import expo as handler
+from django_notification_system.notification_handlers.base import (
+    Delivered,
+    Failed,
+    InactiveAddress,
+    Retry,
+)
+from tests.channels.conftest import bulk_notifications, make_notifications
+
+pytestmark = pytest.mark.django_db
+
+
+def token(name: str) -> str:
+    return f"ExponentPushToken[{name}]"
+
+
+def test_delivers_with_ticket_ids_and_extra_fields(fake_expo, expo_settings):
+    extra = {
+        "data": {"screen": "inbox"},
+        "sound": "default",
+        "ttl": 60,
+        "priority": "high",
+        "badge": 2,
+        "channel_id": "alerts",
+        "subtitle": "sub",
+        "not_a_push_field": "ignored",
+    }
+    notifications = make_notifications("expo", [token("a"), token("b")], body="Hi", extra=extra)
+
+    outcomes = handler.send_batch(notifications)
+
+    assert all(isinstance(o, Delivered) for o in outcomes)
+    assert {o.provider_message_id for o in outcomes} == set(fake_expo.tickets)
+    sent = fake_expo.sent_messages()
+    assert fake_expo.messages_per_request() == [2]
+    assert sent[0] == {
+        "to": token("a"),
+        "title": "Title 0",
+        "body": "Hi",
+        "data": {"screen": "inbox"},
+        "sound": "default",
+        "ttl": 60,
+        "priority": "high",
+        "badge": 2,
+        "channelId": "alerts",
+        "subtitle": "sub",
+    }
+
+
+def test_ticket_errors_are_classified(fake_expo, expo_settings):
+    fake_expo.ticket_errors.update(
+        {
+            token("dead"): "DeviceNotRegistered",
+            token("big"): "MessageTooBig",
+            token("creds"): "InvalidCredentials",
+            token("fast"): "MessageRateExceeded",
+            token("new"): "SomeFutureError",
+        }
+    )
+    names = ["ok", "dead", "big", "creds", "fast", "new"]
+    notifications = make_notifications("expo", [token(n) for n in names])
+
+    outcomes = handler.send_batch(notifications)
+
+    assert [type(o) for o in outcomes] == [
+        Delivered,
+        InactiveAddress,
+        Failed,
+        Failed,
+        Retry,
+        Retry,
+    ]
+    assert "DeviceNotRegistered" in outcomes[1].error
+    assert "SomeFutureError" in outcomes[5].error
+
+
+def test_an_invalid_token_fails_alone(fake_expo, expo_settings):
+    notifications = make_notifications("expo", [token("a"), "not-a-token", token("b")])
+
+    outcomes = handler.send_batch(notifications)
+
+    assert [type(o) for o in outcomes] == [Delivered, Failed, Delivered]
+    assert [m["to"] for m in fake_expo.sent_messages()] == [token("a"), token("b")]
+
+
+def test_chunks_of_at_most_100_and_a_bad_chunk_fails_alone(fake_expo, expo_settings):
+    notifications = bulk_notifications("expo", [token(str(i)) for i in range(250)], "x")
+    fake_expo.fail_next(502, b"Bad gateway")  # the first request only
+
+    outcomes = handler.send_batch(notifications)
+
+    assert fake_expo.messages_per_request() == [100, 100, 50]
+    assert all(isinstance(o, Retry) and "502" in o.error for o in outcomes[:100])
+    assert all(isinstance(o, Delivered) for o in outcomes[100:])
+    assert len({o.provider_message_id for o in outcomes[100:]}) == 150
+
+
+@pytest.mark.parametrize(
+    "status, body, expected",
+    [
+        (429, {"errors": [{"code": "TOO_MANY_REQUESTS", "message": "slow"}]}, Retry),
+        (500, {"errors": [{"code": "INTERNAL_SERVER_ERROR", "message": "x"}]}, Retry),
+        (503, b"unavailable", Retry),
+        (400, {"errors": [{"code": "PUSH_TOO_MANY_EXPERIENCE_IDS", "message": "x"}]}, Failed),
+    ],
+)
+def test_request_errors(fake_expo, expo_settings, status, body, expected):
+    fake_expo.fail_next(status, body, headers={"Retry-After": "7"})
+    [notification] = make_notifications("expo", [token("a")])
+
+    [outcome] = handler.send_batch([notification])
+
+    assert type(outcome) is expected
+    assert str(status) in outcome.error
+    if expected is Retry:
+        assert outcome.after == timedelta(seconds=7)
+
+
+def test_access_token_is_sent_as_bearer(fake_expo, expo_settings):
+    fake_expo.access_token = "expo-secret"
+    [notification] = make_notifications("expo", [token("a")])
+
+    [refused] = handler.send_batch([notification])
+    expo_settings["access_token"] = "expo-secret"
+    [accepted] = handler.send_batch([notification])
+
+    assert isinstance(refused, Failed) and "401" in refused.error
+    assert isinstance(accepted, Delivered)
+    assert fake_expo.requests[-1].headers["authorization"] == "Bearer expo-secret"
+
+
+def test_never_more_than_max_per_second(fake_expo, expo_settings):
+    expo_settings["max_per_second"] = 40
+    notifications = bulk_notifications("expo", [token(str(i)) for i in range(100)], "r")
+
+    outcomes = handler.send_batch(notifications)
+
+    assert all(isinstance(o, Delivered) for o in outcomes)
+    assert fake_expo.messages_per_request() == [40, 40, 20]
+    assert fake_expo.peak_messages_per_second() == 40
+
+
+def test_consecutive_batches_share_the_limit(fake_expo, expo_settings):
+    expo_settings["max_per_second"] = 30
+    first = bulk_notifications("expo", [token(f"a{i}") for i in range(30)], "first")
+    second = bulk_notifications("expo", [token(f"b{i}") for i in range(30)], "second")
+
+    outcomes = handler.send_batch(first) + handler.send_batch(second)
+
+    assert all(isinstance(o, Delivered) for o in outcomes)
+    assert fake_expo.messages_per_request() == [30, 30]
+    assert fake_expo.peak_messages_per_second() == 30
+
+
+def test_timeout_retries(fake_expo, expo_settings):
+    fake_expo.latency = 2
+    expo_settings["timeout"] = 0.2
+    [notification] = make_notifications("expo", [token("a")])
+
+    [outcome] = handler.send_batch([notification])
+
+    assert isinstance(outcome, Retry) and "Timeout" in outcome.error
+
+
+def test_missing_sdk_names_the_extra(monkeypatch, expo_settings):
+    monkeypatch.setitem(sys.modules, "exponent_server_sdk", None)
+    [notification] = make_notifications("expo", [token("a")])
+
+    with pytest.raises(MissingDependency, match=r"django-notification-system\[expo\]"):
+        handler.send_batch([notification])

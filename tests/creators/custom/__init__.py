@@ -1,0 +1,1 @@
+"""Custom creator modules for the finder tests (dotted-path entries)."""

@@ -1,0 +1,98 @@
+"""A real SMTP server on loopback (aiosmtpd) that can refuse recipients or drop connections.
+
+Not exported from ``tests.fakes`` because aiosmtpd is a development dependency only.
+"""
+
+from __future__ import annotations
+
+import socket
+import threading
+from dataclasses import dataclass
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@dataclass
+class ReceivedMail:
+    peer: tuple
+    mail_from: str
+    rcpt_tos: list[str]
+    content: bytes
+
+
+class _Handler:
+    def __init__(self, fake: FakeSMTP) -> None:
+        self.fake = fake
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+        self.fake.peers.add(session.peer)
+        if address in self.fake.drop:
+            server.transport.abort()  # the connection dies mid-conversation
+            return "421 4.4.2 connection dropped"
+        if address in self.fake.refuse:
+            return self.fake.refuse[address]
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+    async def handle_DATA(self, server, session, envelope):
+        with self.fake.lock:
+            self.fake.received.append(
+                ReceivedMail(
+                    session.peer,
+                    envelope.mail_from,
+                    list(envelope.rcpt_tos),
+                    envelope.original_content or envelope.content,
+                )
+            )
+        return "250 Message accepted"
+
+
+class FakeSMTP:
+    """``with FakeSMTP(refuse={addr: "550 5.1.1 User unknown"}, drop={addr}) as smtp:``."""
+
+    def __init__(self, refuse: dict[str, str] | None = None, drop: set[str] | None = None):
+        self.refuse = dict(refuse or {})
+        self.drop = set(drop or ())
+        self.received: list[ReceivedMail] = []
+        self.peers: set = set()  # one per client connection that got as far as RCPT
+        self.lock = threading.Lock()
+        self.port = free_port()
+        self._controller = None
+
+    def __enter__(self) -> FakeSMTP:
+        from aiosmtpd.controller import Controller
+
+        self._controller = Controller(_Handler(self), hostname="127.0.0.1", port=self.port)
+        self._controller.start()
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        self._controller.stop()
+
+
+class HangUpServer:
+    """Accepts TCP connections and closes them at once: the SMTP greeting never comes."""
+
+    def __init__(self) -> None:
+        self._socket = socket.create_server(("127.0.0.1", 0))
+        self.port = self._socket.getsockname()[1]
+        self._thread = threading.Thread(target=self._serve, daemon=True)
+
+    def _serve(self) -> None:
+        while True:
+            try:
+                conn, _ = self._socket.accept()
+            except OSError:
+                return
+            conn.close()
+
+    def __enter__(self) -> HangUpServer:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        self._socket.close()
