@@ -156,22 +156,27 @@ def apply_claimed_reports(reports: Iterable[ProviderReport], claimed: Q) -> int:
 
     One UPDATE per (status, effect, error) group, plus one per group whose addresses
     are deactivated; the Expo receipt checker applies up to 1,000 receipts this way.
+    The rows are read before the transaction (they are claimed, nobody else writes
+    them), so the transaction only writes: on SQLite a read-then-write transaction
+    can fail with "database is locked" when another process writes at the same time.
     """
     groups: dict[tuple[str, Effect, str], list[str]] = {}
     for report in reports:
         key = (report.provider_status, report.effect, report.error[:2000])
         groups.setdefault(key, []).append(report.provider_message_id)
+    planned = []
+    for (provider_status, effect, error), ids in groups.items():
+        pks = list(
+            Notification.objects.filter(claimed, provider_message_id__in=ids).values_list(
+                "pk", flat=True
+            )
+        )
+        if pks:
+            planned.append((pks, provider_status, effect, error))
     now = timezone.now()
     applied = 0
     with transaction.atomic():
-        for (provider_status, effect, error), ids in groups.items():
-            pks = list(
-                Notification.objects.filter(claimed, provider_message_id__in=ids).values_list(
-                    "pk", flat=True
-                )
-            )
-            if not pks:
-                continue
+        for pks, provider_status, effect, error in planned:
             if effect in _DEACTIVATING:
                 TargetUserRecord.objects.filter(notifications__pk__in=pks).update(
                     active=False, modified_date=now

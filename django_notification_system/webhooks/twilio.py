@@ -11,33 +11,57 @@ import logging
 
 from django.core.exceptions import ImproperlyConfigured
 from django.http import HttpRequest, HttpResponse
+from django.urls import NoReverseMatch, reverse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
 from .. import conf
 from ..exceptions import MissingDependency
+from ..notification_handlers import twilio as handler
+from ..notification_handlers.base import InactiveAddress, OptedOut
 from ..tracking import Effect, ProviderReport, apply_report
 from . import MAX_WEBHOOK_BODY_BYTES
 
 logger = logging.getLogger(__name__)
 
-#: Twilio error codes of undelivered/failed messages -> what happens to the notification.
-#: Codes not listed are a plain delivery failure.
-ERROR_CODE_EFFECTS: dict[str, Effect] = {
-    "21610": Effect.OPTED_OUT,  # the recipient replied STOP
-    "21211": Effect.INACTIVE,  # invalid 'To' number
-    "21614": Effect.INACTIVE,  # 'To' number is not SMS-capable
-    "30005": Effect.INACTIVE,  # unknown destination handset
-    "30006": Effect.INACTIVE,  # landline or unreachable carrier
-    "30003": Effect.FAILED,  # unreachable handset (switched off, no coverage)
-    "30004": Effect.FAILED,  # message blocked
-    "30007": Effect.FAILED,  # filtered by the carrier
-    "30008": Effect.FAILED,  # unknown error
+#: Error codes that only appear in status callbacks (delivery failed after Twilio accepted
+#: the message). Codes the API itself returns are classified by the handler's table.
+CALLBACK_ERROR_CODES: dict[int, Effect] = {
+    30005: Effect.INACTIVE,  # unknown destination handset
+    30006: Effect.INACTIVE,  # landline or unreachable carrier
+    30003: Effect.FAILED,  # unreachable handset (switched off, no coverage)
+    30004: Effect.FAILED,  # message blocked
+    30007: Effect.FAILED,  # filtered by the carrier
+    30008: Effect.FAILED,  # unknown error
 }
+_OUTCOME_EFFECTS = {OptedOut: Effect.OPTED_OUT, InactiveAddress: Effect.INACTIVE}
+
+
+def effect_for_error_code(error_code: str) -> Effect:
+    """What an undelivered/failed callback's ``ErrorCode`` does to the notification."""
+    try:
+        code = int(error_code)
+    except (TypeError, ValueError):
+        return Effect.FAILED
+    if code in CALLBACK_ERROR_CODES:
+        return CALLBACK_ERROR_CODES[code]
+    return _OUTCOME_EFFECTS.get(handler.ERROR_CODES.get(code), Effect.FAILED)
+
 
 #: Twilio MessageStatus values this receiver records; others are logged and ignored.
 IN_FLIGHT_STATUSES = ("accepted", "scheduled", "queued", "sending", "sent")
 FAILED_STATUSES = ("undelivered", "failed")
+
+
+def status_callback_url() -> str | None:
+    """This app's callback URL under ``NOTIFICATION_SYSTEM_PUBLIC_BASE_URL``, if both exist."""
+    base_url = conf.public_base_url()
+    if not base_url:
+        return None
+    try:
+        return base_url + reverse("django_notification_system:twilio-status-callback")
+    except NoReverseMatch:
+        return None
 
 
 def report_for(message_sid: str, message_status: str, error_code: str) -> ProviderReport | None:
@@ -47,7 +71,7 @@ def report_for(message_sid: str, message_status: str, error_code: str) -> Provid
     if message_status in IN_FLIGHT_STATUSES:
         return ProviderReport(message_sid, message_status)
     if message_status in FAILED_STATUSES:
-        effect = ERROR_CODE_EFFECTS.get(error_code, Effect.FAILED)
+        effect = effect_for_error_code(error_code)
         error = f"Twilio {message_status}" + (f" (error {error_code})" if error_code else "")
         return ProviderReport(message_sid, message_status, effect, error)
     return None

@@ -171,3 +171,16 @@ def test_missing_auth_token_refuses_and_names_the_key(client, settings, caplog):
     assert 'NOTIFICATION_SYSTEM_TARGETS["twilio_sms"]["auth_token"]' in caplog.text
     n.refresh_from_db()
     assert n.provider_status == ""
+
+
+def test_handler_passes_the_status_callback_when_a_public_url_is_set(settings):
+    from django_notification_system.notification_handlers import twilio as handler
+
+    assert handler.twilio_settings().status_callback is None
+    settings.NOTIFICATION_SYSTEM_PUBLIC_BASE_URL = "https://public.example.com"
+    assert handler.twilio_settings().status_callback == f"https://public.example.com{PATH}"
+    # An explicit status_callback wins.
+    settings.NOTIFICATION_SYSTEM_TARGETS = {
+        "twilio_sms": {**TWILIO["twilio_sms"], "status_callback": "https://hooks.example.com/x"}
+    }
+    assert handler.twilio_settings().status_callback == "https://hooks.example.com/x"
