@@ -69,7 +69,7 @@ NOTIFICATION_SYSTEM_TARGETS = {
 # hosts may run process_notifications at once safely (see docs/deployment.rst).
 CRONJOBS = [
     ("* * * * *", "django.core.management.call_command", ["process_notifications"]),
-    # ("*/15 * * * *", "django.core.management.call_command", ["check_push_receipts"]),
+    ("*/15 * * * *", "django.core.management.call_command", ["check_push_receipts"]),
 ]
 CRONTAB_LOCK_JOBS = True
 

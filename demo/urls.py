@@ -1,6 +1,10 @@
-"""Demo URLs: the admin."""
+"""Demo URLs: the admin and the provider webhooks."""
 
 from django.contrib import admin
-from django.urls import path
+from django.urls import include, path
 
-urlpatterns = [path("admin/", admin.site.urls)]
+urlpatterns = [
+    path("admin/", admin.site.urls),
+    path("notifications/", include("django_notification_system.urls")),
+    path("anymail/", include("django_notification_system.webhooks.anymail_urls")),
+]

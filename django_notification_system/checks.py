@@ -14,6 +14,7 @@ _SCALARS = (
     conf.max_backoff_minutes,
     conf.retry_policy,
     conf.targets,
+    conf.public_base_url,
 )
 
 

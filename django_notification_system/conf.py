@@ -26,6 +26,8 @@ DEFAULTS: dict[str, Any] = {
     "NOTIFICATION_SYSTEM_RETRY_POLICY": "fixed",
     "NOTIFICATION_SYSTEM_MAX_BACKOFF_MINUTES": 24 * 60,
     "NOTIFICATION_SYSTEM_HANDLER_TIMEOUT": 120,
+    # Delivery tracking.
+    "NOTIFICATION_SYSTEM_PUBLIC_BASE_URL": "",
 }
 
 RETRY_POLICIES = ("fixed", "exponential")
@@ -124,3 +126,18 @@ def target_option(channel: str, key: str, default: Any = _MISSING) -> Any:
             f'NOTIFICATION_SYSTEM_TARGETS["{channel}"]["{key}"] is required but not set'
         )
     return value
+
+
+def public_base_url() -> str:
+    """The site's public base URL (``https://example.com``), or ``""`` when not set.
+
+    Webhook signatures are computed by the provider over the public URL it called;
+    behind a proxy that rewrites host or scheme, this setting supplies it.
+    """
+    value = get("NOTIFICATION_SYSTEM_PUBLIC_BASE_URL")
+    if not isinstance(value, str) or (value and not value.startswith(("http://", "https://"))):
+        raise NotificationSystemConfigurationError(
+            "NOTIFICATION_SYSTEM_PUBLIC_BASE_URL must be an http(s) URL such as "
+            f"'https://example.com', not {value!r}"
+        )
+    return value.rstrip("/")

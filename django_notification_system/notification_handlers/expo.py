@@ -8,7 +8,8 @@ classified with ``TICKET_ERRORS``; a failed request fails only its own chunk.
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -68,7 +69,8 @@ def expo_settings() -> ExpoSettings:
     )
 
 
-def _import_sdk():
+def import_sdk():
+    """The ``exponent_server_sdk`` module, or ``MissingDependency`` naming the extra."""
     try:
         import exponent_server_sdk as sdk
     except ImportError as exc:
@@ -133,6 +135,15 @@ def _session(settings: ExpoSettings):
     return session
 
 
+@contextmanager
+def push_client(settings: ExpoSettings | None = None) -> Iterator:
+    """A ``PushClient`` for the configured host, access token and timeout, on its own session."""
+    sdk = import_sdk()
+    settings = settings or expo_settings()
+    with _session(settings) as session:
+        yield sdk.PushClient(host=settings.host, session=session, timeout=settings.timeout)
+
+
 def _chunks(items: list, size: int) -> list[list]:
     return [items[start : start + size] for start in range(0, len(items), size)]
 
@@ -141,7 +152,7 @@ def send_batch(notifications: Sequence) -> list[Outcome]:
     """Publish the batch in chunks, paced to ``max_per_second``; one outcome each, in order."""
     if not notifications:
         return []
-    sdk = _import_sdk()
+    sdk = import_sdk()
     settings = expo_settings()
     outcomes: list[Any] = [None] * len(notifications)
     sendable: list[tuple[int, Any]] = []
@@ -156,8 +167,7 @@ def send_batch(notifications: Sequence) -> list[Outcome]:
     limiter = shared_limiter(settings.host, settings.max_per_second)
     chunk_size = min(MAX_MESSAGES_PER_REQUEST, settings.max_per_second)
     chunks = _chunks(sendable, chunk_size)
-    with _session(settings) as session:
-        client = sdk.PushClient(host=settings.host, session=session, timeout=settings.timeout)
+    with push_client(settings) as client:
         for chunk in chunks:
             indexes = [index for index, _ in chunk]
             for index, outcome in zip(indexes, _publish(client, limiter, chunk), strict=True):

@@ -65,12 +65,19 @@ def twilio_settings() -> TwilioSettings:
         auth_token=option(CHANNEL, "auth_token"),
         sender=sender,
         messaging_service_sid=service,
-        status_callback=option(CHANNEL, "status_callback", None),
+        status_callback=option(CHANNEL, "status_callback", None) or _default_status_callback(),
         timeout=option(CHANNEL, "timeout", DEFAULT_TIMEOUT),
         concurrency=concurrency,
         api_base_url=option(CHANNEL, "api_base_url", None),
         prefix_title=bool(option(CHANNEL, "prefix_title", False)),
     )
+
+
+def _default_status_callback() -> str | None:
+    # Imported here: the webhook module imports this one for its error table.
+    from ..webhooks.twilio import status_callback_url
+
+    return status_callback_url()
 
 
 def _import_sdk():

@@ -19,6 +19,9 @@ pytest.importorskip("django_crontab", reason="django-crontab (extra 'crontab') n
 COMMENT = "# django-notification-system tests"
 USER_LINE = "0 3 * * * /usr/local/bin/backup # not ours\n"
 JOB_REPR = "('* * * * *', 'django.core.management.call_command', ['process_notifications'])"
+RECEIPTS_JOB_REPR = (
+    "('*/15 * * * *', 'django.core.management.call_command', ['check_push_receipts'])"
+)
 
 
 @pytest.fixture
@@ -52,9 +55,14 @@ def cron(subprocess_env, manage_py, tmp_path):
         def our_lines(self) -> list[str]:
             return [line for line in self.store.read_text().splitlines() if COMMENT in line]
 
+        def process_line(self) -> str:
+            """The installed line of the every-minute process_notifications job."""
+            (line,) = [line for line in self.our_lines() if line.startswith("* * * * * ")]
+            return line
+
         def run_installed_line(self) -> subprocess.CompletedProcess:
             """Run the installed job's command through /bin/sh, as cron does."""
-            (line,) = self.our_lines()
+            line = self.process_line()
             command = line.split(" ", 5)[5].split(" #", 1)[0]
             return subprocess.run(
                 command,
@@ -78,16 +86,19 @@ def test_add_show_remove_keep_the_users_own_lines(cron):
     cron.store.write_text(USER_LINE)
 
     cron.manage("add")
-    (line,) = cron.our_lines()
+    line = cron.process_line()
     assert line.startswith("* * * * * ")
     assert f"manage.py crontab run {job_hash(line)} --settings=tests.cron_settings" in line
     assert cron.store.read_text().startswith(USER_LINE)
 
     shown = cron.manage("show").stdout
     assert f"{job_hash(line)} -> {JOB_REPR}" in shown
+    assert RECEIPTS_JOB_REPR in shown
+    assert len(cron.our_lines()) == 2
 
+    installed = cron.our_lines()
     cron.manage("add")  # adding again replaces, never duplicates
-    assert cron.our_lines() == [line]
+    assert cron.our_lines() == installed
 
     cron.manage("remove")
     assert cron.store.read_text() == USER_LINE
@@ -117,7 +128,7 @@ def test_the_installed_line_delivers_due_notifications(cron):
 def test_the_lock_skips_a_run_while_the_previous_one_holds_it(cron):
     due = factories.notification(title="Locked out")
     cron.manage("add")
-    (line,) = cron.our_lines()
+    line = cron.process_line()
     lock_path = Path(cron.tmpdir) / f"django_crontab_{job_hash(line)}.lock"
 
     with open(lock_path, "w") as held:

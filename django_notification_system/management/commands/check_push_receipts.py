@@ -1,0 +1,27 @@
+"""Check Expo push receipts and apply them (run every 15 minutes from cron)."""
+
+from django.core.management.base import BaseCommand, CommandError
+
+from ...receipts import check_push_receipts
+
+
+class Command(BaseCommand):
+    help = (
+        "Ask Expo for the receipts of delivered push notifications whose tickets are at "
+        "least 15 minutes old, and apply them: unregistered devices are retired."
+    )
+
+    def add_arguments(self, parser) -> None:
+        parser.add_argument("--limit", type=int, default=None, help="Check at most N tickets.")
+
+    def handle(self, *args, limit=None, **options) -> None:
+        if limit is not None and limit < 1:
+            raise CommandError("--limit must be a positive number")
+        summary = check_push_receipts(limit=limit)
+        self.stdout.write(f"checked: {summary.checked} ticket(s) in {summary.requests} request(s)")
+        for key, count in sorted(summary.counts.items()):
+            self.stdout.write(f"{key}: {count}")
+        for error in summary.errors:
+            self.stderr.write(f"error: {error}")
+        if summary.errors:
+            raise CommandError("Expo receipts could not be fetched; claims were released.")
