@@ -2,6 +2,7 @@
 
 import subprocess
 import sys
+import time
 from datetime import timedelta
 
 import pytest
@@ -155,9 +156,13 @@ def test_only_expo_notifications_are_checked(fake):
 
 
 CHILD = """
+import pathlib, sys, time
 import django
 django.setup()
 from django.test import override_settings
+pathlib.Path(sys.argv[1]).touch()  # ready
+while not pathlib.Path(sys.argv[2]).exists():  # wait for go
+    time.sleep(0.01)
 from django_notification_system.receipts import check_push_receipts
 total = 0
 with override_settings(NOTIFICATION_SYSTEM_TARGETS={"expo": {"host": %r,
@@ -168,7 +173,7 @@ print(total)
 """
 
 
-def test_concurrent_runs_ask_for_each_ticket_once(fake, subprocess_env):
+def test_concurrent_runs_ask_for_each_ticket_once(fake, subprocess_env, tmp_path):
     rows = factories.due_notifications(400, module_name="expo")
     attempted = timezone.now() - timedelta(minutes=30)
     for i, row in enumerate(rows):
@@ -180,16 +185,22 @@ def test_concurrent_runs_ask_for_each_ticket_once(fake, subprocess_env):
         )
     # Claims of 25 tickets each, answered after 100 ms, so the two processes overlap.
     fake.latency = 0.1
+    go = tmp_path / "go"
+    ready = [tmp_path / f"ready-{n}" for n in range(2)]
     children = [
         subprocess.Popen(
-            [sys.executable, "-c", CHILD % (fake.url, 25)],
+            [sys.executable, "-c", CHILD % (fake.url, 25), str(flag), str(go)],
             env=subprocess_env,
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             text=True,
         )
-        for _ in range(2)
+        for flag in ready
     ]
+    deadline = time.monotonic() + 60
+    while not all(flag.exists() for flag in ready) and time.monotonic() < deadline:
+        time.sleep(0.01)
+    go.touch()  # both start claiming together
     outputs = [child.communicate(timeout=120) for child in children]
     for child, (_out, err) in zip(children, outputs, strict=True):
         assert child.returncode == 0, err
