@@ -59,24 +59,32 @@ def _unchecked(now: datetime) -> Q:
 
 
 def claim_tickets(now: datetime, size: int, skip: set | None = None) -> tuple[str, list[tuple]]:
-    """Claim up to ``size`` tickets to check, none of ``skip`` (pks); returns marker and rows."""
-    candidates = list(
-        Notification.objects.exclude(pk__in=skip or ())
-        .filter(
-            _unchecked(now),
-            status=Notification.DELIVERED,
-            target_user_record__target__notification_module_name=expo.CHANNEL,
-            attempted_delivery__lte=now - CHECK_AFTER,
-        )
-        .exclude(provider_message_id="")
-        .order_by("attempted_delivery")
-        .values_list("pk", flat=True)[:size]
-    )
+    """Claim up to ``size`` tickets to check, none of ``skip`` (pks); returns marker and rows.
+
+    When a concurrent run claimed the candidates first, the next candidates are tried, so
+    a run stops only when nothing is left to check.
+    """
     marker = CLAIM_PREFIX + uuid.uuid4().hex[:16]
-    if candidates:
-        Notification.objects.filter(_unchecked(now), pk__in=candidates).update(
+    while True:
+        candidates = list(
+            Notification.objects.exclude(pk__in=skip or ())
+            .filter(
+                _unchecked(now),
+                status=Notification.DELIVERED,
+                target_user_record__target__notification_module_name=expo.CHANNEL,
+                attempted_delivery__lte=now - CHECK_AFTER,
+            )
+            .exclude(provider_message_id="")
+            .order_by("attempted_delivery")
+            .values_list("pk", flat=True)[:size]
+        )
+        if not candidates:
+            return marker, []
+        claimed = Notification.objects.filter(_unchecked(now), pk__in=candidates).update(
             provider_status=marker, provider_status_at=now
         )
+        if claimed:
+            break
     rows = list(
         Notification.objects.filter(provider_status=marker).values_list(
             "pk", "provider_message_id", "attempted_delivery"
