@@ -7,6 +7,7 @@ is never overwritten.
 
 from __future__ import annotations
 
+import functools
 import logging
 import uuid
 from collections import Counter, defaultdict
@@ -14,7 +15,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from django.db import models, transaction
+from django.db import connection, models, transaction
 from django.db.models import Case, F, Value, When
 
 from ..models import DeliveryAttempt, Notification, TargetUserRecord
@@ -110,17 +111,53 @@ def _update_group(token: uuid.UUID, status: str, rows: list[DeliveryResult], now
     return _guarded(token, pks).update(**values)
 
 
-def _attempts(results: Sequence[DeliveryResult], now: datetime) -> list[DeliveryAttempt]:
-    return [
-        DeliveryAttempt(
-            notification_id=r.notification.pk,
-            attempted_at=r.notification.attempted_delivery or now,
-            outcome=r.outcome.kind,
-            error=r.outcome.error,
-            provider_message_id=r.outcome.provider_message_id or "",
+def insert_attempts(results: Sequence[DeliveryResult], now: datetime) -> None:
+    """Append one DeliveryAttempt per result with a single ``executemany`` INSERT.
+
+    Equivalent to ``bulk_create`` but with values prepared once per batch rather than
+    once per field per row, which made ``bulk_create`` cost more than the send itself.
+    """
+    if not results:
+        return
+    meta = DeliveryAttempt._meta
+    columns = [
+        "id",
+        "created_date",
+        "modified_date",
+        "notification",
+        "attempted_at",
+        "outcome",
+        "error",
+        "provider_message_id",
+    ]
+    fields = [meta.get_field(name) for name in columns]
+    quote = connection.ops.quote_name
+    sql = "INSERT INTO {} ({}) VALUES ({})".format(
+        quote(meta.db_table),
+        ", ".join(quote(f.column) for f in fields),
+        ", ".join(["%s"] * len(fields)),
+    )
+    prep_uuid = meta.pk.get_db_prep_value
+    prep_notification = Notification._meta.pk.get_db_prep_value
+    prep_time = functools.lru_cache(maxsize=8)(
+        lambda value: fields[1].get_db_prep_value(value, connection)
+    )
+    stamp = prep_time(now)
+    rows = [
+        (
+            prep_uuid(uuid.uuid4(), connection),
+            stamp,
+            stamp,
+            prep_notification(r.notification.pk, connection),
+            prep_time(r.notification.attempted_delivery or now),
+            r.outcome.kind,
+            r.outcome.error,
+            r.outcome.provider_message_id or "",
         )
         for r in results
     ]
+    with connection.cursor() as cursor:
+        cursor.executemany(sql, rows)
 
 
 def record_batch(
@@ -144,7 +181,7 @@ def record_batch(
                 TargetUserRecord.objects.filter(pk__in=dead_records).update(
                     active=False, modified_date=now
                 )
-            DeliveryAttempt.objects.bulk_create(_attempts(results, now))
+            insert_attempts(results, now)
         return updated
 
     updated = retry_if_locked(write)

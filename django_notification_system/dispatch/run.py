@@ -274,6 +274,7 @@ def process_notifications(
     lease = timedelta(seconds=conf.lease_seconds())
     due_before = timezone.now()
     registry = HandlerRegistry()
+    target_cache: dict = {}
     summary = RunSummary(dry_run=dry_run)
     if dry_run:
         return _dry_run(summary, registry, due_before, targets)
@@ -287,7 +288,7 @@ def process_notifications(
         token, claimed_at, count = claimed
         summary.claimed += count
         summary.batches += 1
-        notifications = claimed_notifications(token, claimed_at)
+        notifications = claimed_notifications(token, claimed_at, target_cache)
         _Batch(token, registry, summary).run(notifications)
         if on_batch is not None:
             on_batch(summary)
