@@ -168,6 +168,7 @@ def record_batch(
     for result in results:
         if not result.settled_by_handler:
             groups[result.status].append(result)
+    saved_by_handler = [r.notification.pk for r in results if r.settled_by_handler]
     dead_records = {
         r.notification.target_user_record_id
         for r in results
@@ -177,6 +178,10 @@ def record_batch(
     def write() -> int:
         with transaction.atomic():
             updated = sum(_update_group(token, s, rows, now) for s, rows in groups.items())
+            if saved_by_handler:  # keep their status; drop our lease
+                Notification.objects.filter(pk__in=saved_by_handler, claim_token=token).update(
+                    lease_expires_at=None, claim_token=None
+                )
             if dead_records:
                 TargetUserRecord.objects.filter(pk__in=dead_records).update(
                     active=False, modified_date=now

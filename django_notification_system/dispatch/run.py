@@ -268,7 +268,9 @@ def process_notifications(
     counts due rows per channel. ``should_stop`` is asked before each batch (the command
     wires SIGTERM/SIGINT to it); ``on_batch`` is called after each batch (progress).
     Rows scheduled after the run started wait for the next run, so a RETRY with no
-    delay is not retried within the same run.
+    delay is not retried within the same run. Call it outside any transaction: inside
+    one, nothing is committed until the caller's transaction ends, and the handlers run
+    while it is open.
     """
     size = batch_size or conf.batch_size()
     lease = timedelta(seconds=conf.lease_seconds())

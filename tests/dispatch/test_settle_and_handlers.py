@@ -100,6 +100,7 @@ def test_legacy_send_notification_handlers_keep_working(make_due):
     assert sorted(legacy.SENT) == sorted(n.pk for n in plain)
     assert set(statuses(plain).values()) == {Notification.DELIVERED}
     assert statuses(saved_failure)[saved_failure[0].pk] == Notification.DELIVERY_FAILURE
+    assert Notification.objects.get(pk=saved_failure[0].pk).claim_token is None
     assert statuses(raising)[raising[0].pk] == Notification.RETRY
     assert summary.counts == {"DELIVERED": 2, "DELIVERY FAILURE": 1, "RETRY": 1}
     assert DeliveryAttempt.objects.count() == 4
