@@ -45,3 +45,46 @@ def check_settings(app_configs=None, **kwargs) -> list[checks.CheckMessage]:
     except ImproperlyConfigured:
         pass  # already reported above
     return errors
+
+
+@checks.register(checks.Tags.database)
+def check_target_handlers(app_configs=None, databases=None, **kwargs) -> list[checks.CheckMessage]:
+    """Every target's ``notification_module_name`` must resolve to a handler.
+
+    Tagged ``database`` (it reads the targets table), so it runs with ``check --database``
+    and ``migrate``; ``process_notifications`` reports the same problem when it meets it.
+    """
+    from django.db import DatabaseError
+
+    from .dispatch.registry import CONFIGURATION_ERRORS, HandlerRegistry
+    from .models import NotificationTarget
+
+    errors: list[checks.CheckMessage] = []
+    registry = HandlerRegistry()
+    for alias in databases or []:
+        try:
+            targets = list(
+                NotificationTarget.objects.using(alias).values_list(
+                    "name", "notification_module_name"
+                )
+            )
+        except DatabaseError:
+            continue  # not migrated yet
+        for name, module_name in targets:
+            try:
+                found = registry.get(module_name)
+            except CONFIGURATION_ERRORS as exc:
+                found, problem = None, f"{type(exc).__name__}: {exc}"
+            else:
+                problem = "no handler module provides it"
+            if found is None:
+                errors.append(
+                    checks.Error(
+                        f"Target {name!r} uses notification_module_name {module_name!r}: "
+                        f"{problem}.",
+                        hint="Add the module's package or directory to "
+                        "NOTIFICATION_SYSTEM_HANDLERS, or fix the target's module name.",
+                        id="django_notification_system.E004",
+                    )
+                )
+    return errors

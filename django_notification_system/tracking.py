@@ -20,7 +20,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from .models import Notification, TargetUserRecord
-from .signals import provider_report_applied
+from .signals import provider_report_applied, send_robust
 
 logger = logging.getLogger(__name__)
 
@@ -105,8 +105,9 @@ def _announce(notification_ids: list, provider_status: str, effect: Effect, erro
         effect.value,
         len(notification_ids),
     )
-    provider_report_applied.send(
-        sender=Notification,
+    send_robust(
+        provider_report_applied,
+        Notification,
         notification_ids=notification_ids,
         provider_status=provider_status,
         effect=effect.value,

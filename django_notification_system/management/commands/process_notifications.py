@@ -1,36 +1,119 @@
-"""Deliver due notifications (minimal email-only version; replaced by the dispatcher)."""
+"""Deliver due notifications: a thin wrapper over ``dispatch.run.process_notifications``."""
 
-from django.core.management.base import BaseCommand
-from django.db.models import Q
-from django.utils import timezone
+from __future__ import annotations
 
-from ...models import Notification
-from ...notification_handlers import email
-from ...notification_handlers.base import Delivered
+import signal
+import threading
+
+from django.core.management.base import BaseCommand, CommandError
+
+from ...dispatch.run import RunSummary, process_notifications
+
+
+class GracefulStop:
+    """SIGTERM/SIGINT set a flag so the run stops after the batch in hand.
+
+    A second signal gets the default behaviour back (stop at once).
+    """
+
+    SIGNALS = (signal.SIGTERM, signal.SIGINT)
+
+    def __init__(self) -> None:
+        self.event = threading.Event()
+        self.previous: dict = {}
+
+    def __enter__(self) -> GracefulStop:
+        if threading.current_thread() is threading.main_thread():
+            for signum in self.SIGNALS:
+                self.previous[signum] = signal.signal(signum, self._handle)
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        for signum, handler in self.previous.items():
+            signal.signal(signum, handler)
+
+    def _handle(self, signum, frame) -> None:
+        self.event.set()
+        for restored, handler in self.previous.items():
+            signal.signal(restored, handler)
+
+    def requested(self) -> bool:
+        return self.event.is_set()
 
 
 class Command(BaseCommand):
-    help = "Deliver every SCHEDULED or RETRY notification whose scheduled_delivery has passed."
+    help = (
+        "Deliver every due notification (SCHEDULED or RETRY whose time has come, and SENDING "
+        "rows whose lease expired), in batches, and print one line per outcome."
+    )
+
+    def add_arguments(self, parser) -> None:
+        parser.add_argument(
+            "--batch-size",
+            type=int,
+            help="Rows per claim (default NOTIFICATION_SYSTEM_BATCH_SIZE).",
+        )
+        parser.add_argument("--limit", type=int, help="Stop after claiming this many rows.")
+        parser.add_argument(
+            "--target",
+            nargs="+",
+            dest="targets",
+            metavar="NAME",
+            help="Only these targets (target name or notification_module_name).",
+        )
+        parser.add_argument(
+            "--dry-run", action="store_true", help="Count due rows per channel; change nothing."
+        )
+        parser.add_argument(
+            "--loop", action="store_true", help="Keep running; stop cleanly on SIGTERM/SIGINT."
+        )
+        parser.add_argument(
+            "--interval",
+            type=float,
+            default=10.0,
+            help="Seconds to wait between runs with --loop (default 10).",
+        )
 
     def handle(self, *args, **options) -> None:
-        now = timezone.now()
-        due = list(
-            Notification.objects.filter(
-                Q(status=Notification.SCHEDULED) | Q(status=Notification.RETRY),
-                scheduled_delivery__lte=now,
-                target_user_record__target__notification_module_name="email",
-                target_user_record__active=True,
+        for name in ("batch_size", "limit"):
+            if options[name] is not None and options[name] < 1:
+                raise CommandError(f"--{name.replace('_', '-')} must be a positive integer")
+        if options["interval"] < 0:
+            raise CommandError("--interval must not be negative")
+        with GracefulStop() as stop:
+            while True:
+                summary = self.run_once(options, stop)
+                if not options["loop"] or options["dry_run"] or stop.requested():
+                    break
+                if stop.event.wait(options["interval"]):
+                    break
+        if summary.configuration_errors and not options["loop"]:
+            raise CommandError(
+                "configuration errors in handlers: "
+                + ", ".join(sorted(summary.configuration_errors))
             )
-            .exclude(target_user_record__user__notification_opt_out__active=True)
-            .select_related("target_user_record")
+
+    def run_once(self, options: dict, stop: GracefulStop) -> RunSummary:
+        progress = self.stdout.isatty()
+        summary = process_notifications(
+            batch_size=options["batch_size"],
+            limit=options["limit"],
+            targets=options["targets"],
+            dry_run=options["dry_run"],
+            should_stop=stop.requested,
+            on_batch=self.show_progress if progress else None,
         )
-        outcomes = email.send_batch(due) if due else []
-        delivered = [n.pk for n, o in zip(due, outcomes, strict=True) if isinstance(o, Delivered)]
-        failed = [n.pk for n, o in zip(due, outcomes, strict=True) if not isinstance(o, Delivered)]
-        Notification.objects.filter(pk__in=delivered).update(
-            status=Notification.DELIVERED, attempted_delivery=now, modified_date=now
+        if progress and summary.batches:
+            self.stdout.write("")
+        for module_name, message in sorted(summary.configuration_errors.items()):
+            self.stderr.write(f"configuration error in handler '{module_name}': {message}")
+        for line in summary.lines():
+            self.stdout.write(line)
+        return summary
+
+    def show_progress(self, summary: RunSummary) -> None:
+        done = sum(summary.counts.values())
+        self.stdout.write(
+            f"\rbatches: {summary.batches}  claimed: {summary.claimed}  settled: {done}", ending=""
         )
-        Notification.objects.filter(pk__in=failed).update(
-            status=Notification.RETRY, attempted_delivery=now, modified_date=now
-        )
-        self.stdout.write(f"delivered: {len(delivered)}, retry: {len(failed)}")
+        self.stdout.flush()

@@ -1,0 +1,122 @@
+"""Claim due notifications in batches, each under a lease and a claim token.
+
+Due rows are SCHEDULED or RETRY rows whose ``scheduled_delivery`` has passed, plus
+SENDING rows whose lease has expired (their worker died). One statement claims a
+batch: on PostgreSQL the candidates are locked with ``FOR UPDATE SKIP LOCKED`` so
+concurrent runs take disjoint batches; on SQLite the ``UPDATE`` re-checks the due
+condition on every row it changes (a compare-and-set), and SQLite runs the whole
+statement under its write lock.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+
+from django.db import connection, transaction
+from django.db.models import Exists, OuterRef, Q, QuerySet
+
+from ..models import Notification, NotificationOptOut, NotificationTarget
+from .locking import retry_if_locked
+
+
+def due_condition(due_before: datetime, now: datetime) -> Q:
+    """Rows a run may claim: pending, scheduled by ``due_before``, not under a live lease."""
+    return Q(status__in=Notification.PENDING_STATUSES, scheduled_delivery__lte=due_before) & (
+        Q(status__in=[Notification.SCHEDULED, Notification.RETRY])
+        | Q(lease_expires_at__lte=now)
+        | Q(lease_expires_at__isnull=True)
+    )
+
+
+def due_notifications(
+    due_before: datetime,
+    now: datetime,
+    targets: Sequence[str] | None = None,
+    exclude_modules: Sequence[str] = (),
+) -> QuerySet:
+    """The due rows, optionally only for ``targets`` (target names or module names)."""
+    queryset = Notification.objects.filter(due_condition(due_before, now))
+    if targets:
+        queryset = queryset.filter(
+            Q(target_user_record__target__name__in=targets)
+            | Q(target_user_record__target__notification_module_name__in=targets)
+        )
+    if exclude_modules:
+        queryset = queryset.exclude(
+            target_user_record__target__notification_module_name__in=exclude_modules
+        )
+    return queryset
+
+
+def claim_batch(
+    token: uuid.UUID,
+    size: int,
+    *,
+    due_before: datetime,
+    now: datetime,
+    lease: timedelta,
+    targets: Sequence[str] | None = None,
+    exclude_modules: Sequence[str] = (),
+) -> int:
+    """Mark up to ``size`` due rows SENDING under ``token``; return how many were taken."""
+    candidates = due_notifications(due_before, now, targets, exclude_modules).order_by(
+        "scheduled_delivery"
+    )
+    claimed_values = {
+        "status": Notification.SENDING,
+        "attempted_delivery": now,
+        "lease_expires_at": now + lease,
+        "claim_token": token,
+        "modified_date": now,
+    }
+    if connection.features.has_select_for_update_skip_locked:
+        locked = candidates.select_for_update(skip_locked=True, of=("self",)).values("pk")
+        with transaction.atomic():
+            return Notification.objects.filter(pk__in=locked[:size]).update(**claimed_values)
+
+    def compare_and_set() -> int:
+        return (
+            Notification.objects.filter(pk__in=candidates.values("pk")[:size])
+            .filter(due_condition(due_before, now))
+            .update(**claimed_values)
+        )
+
+    return retry_if_locked(compare_and_set)
+
+
+def claimed_notifications(
+    token: uuid.UUID, claimed_at: datetime, targets: dict | None = None
+) -> list[Notification]:
+    """The rows claimed under ``token``, with record, target and user loaded.
+
+    ``user_opted_out`` is annotated so that no handler or check needs a query per row.
+    Filtering on the claim's ``modified_date`` lets the (status, modified_date) index
+    find the batch without scanning the table. Targets are few: they come from the
+    ``targets`` cache (id -> target, filled as needed) instead of a join per row.
+    """
+    active_opt_out = NotificationOptOut.objects.filter(
+        user_id=OuterRef("target_user_record__user_id"), active=True
+    )
+    queryset = (
+        Notification.objects.filter(
+            status=Notification.SENDING, modified_date=claimed_at, claim_token=token
+        )
+        .select_related("target_user_record__user")
+        .annotate(user_opted_out=Exists(active_opt_out))
+        .order_by("scheduled_delivery")
+    )
+    notifications = retry_if_locked(lambda: list(queryset))
+    attach_targets(notifications, {} if targets is None else targets)
+    return notifications
+
+
+def attach_targets(notifications: list[Notification], targets: dict) -> None:
+    """Set each record's ``target`` from the cache, loading unseen targets in one query."""
+    missing = {n.target_user_record.target_id for n in notifications} - targets.keys()
+    if missing:
+        targets.update(NotificationTarget.objects.in_bulk(missing))
+    for notification in notifications:
+        record = notification.target_user_record
+        record._state.fields_cache["target"] = targets[record.target_id]

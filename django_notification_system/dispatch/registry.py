@@ -1,0 +1,118 @@
+"""Resolve a channel's handler once per run, and adapt 1.5.3-style handler modules.
+
+A new-style module exposes ``send_batch(notifications) -> list[Outcome]``. A 1.5.3-style
+module exposes only ``send_notification(notification)``; it is called once per
+notification, may set ``status`` and ``save()`` itself, and its return value is just a
+message. The adapter turns what it did into an outcome; the dispatcher then respects
+any status such a handler saved (see :func:`outcome_from_status`).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+from django.core.exceptions import ImproperlyConfigured
+
+from ..loading import find_module
+from ..models import Notification
+from ..notification_handlers.base import (
+    Delivered,
+    Failed,
+    InactiveAddress,
+    OptedOut,
+    Outcome,
+    Retry,
+)
+
+logger = logging.getLogger(__name__)
+
+#: Errors that mean "fix the configuration", never "try again later".
+CONFIGURATION_ERRORS = (ImproperlyConfigured, ImportError)
+
+
+@dataclass(frozen=True)
+class Handler:
+    """A resolved handler: ``send(notifications)`` returns one outcome per notification."""
+
+    module_name: str
+    send: Callable[[Sequence[Notification]], list]
+    legacy: bool = False
+
+
+def outcome_from_status(notification: Notification) -> Outcome:
+    """The outcome a 1.5.3-style handler expressed by setting ``notification.status``.
+
+    A handler that returned normally without touching the status delivered it.
+    """
+    status = notification.status
+    error = notification.last_error or f"handler set status {status}"
+    if status in (Notification.SENDING, Notification.DELIVERED):
+        return Delivered(provider_message_id=notification.provider_message_id or "")
+    if status == Notification.DELIVERY_FAILURE:
+        return Failed(error)
+    if status == Notification.INACTIVE_DEVICE:
+        return InactiveAddress(error)
+    if status == Notification.OPTED_OUT:
+        return OptedOut(error)
+    return Retry(error)
+
+
+def legacy_send_batch(send_notification: Callable) -> Callable[[Sequence[Notification]], list]:
+    """Wrap a 1.5.3 ``send_notification`` as a ``send_batch``."""
+
+    def send_batch(notifications: Sequence[Notification]) -> list[Outcome]:
+        outcomes: list[Outcome] = []
+        for notification in notifications:
+            try:
+                send_notification(notification)
+            except CONFIGURATION_ERRORS:
+                raise
+            except Exception as exc:
+                logger.exception("legacy handler raised for notification %s", notification.pk)
+                outcomes.append(Retry(error=f"{type(exc).__name__}: {exc}"))
+            else:
+                outcomes.append(outcome_from_status(notification))
+        return outcomes
+
+    return send_batch
+
+
+class HandlerRegistry:
+    """Resolves each ``notification_module_name`` once and remembers the answer.
+
+    ``get`` returns ``None`` for a name nothing provides, and re-raises the same
+    configuration error (a broken import, a bad setting) every time it is asked again.
+    """
+
+    def __init__(self) -> None:
+        self._handlers: dict[str, Handler | BaseException | None] = {}
+
+    def get(self, module_name: str) -> Handler | None:
+        if module_name not in self._handlers:
+            try:
+                self._handlers[module_name] = self._resolve(module_name)
+            except CONFIGURATION_ERRORS as exc:
+                self._handlers[module_name] = exc
+        found = self._handlers[module_name]
+        if isinstance(found, BaseException):
+            raise found
+        return found
+
+    @staticmethod
+    def _resolve(module_name: str) -> Handler | None:
+        module = find_module(module_name, "handlers")
+        if module is None:
+            return None
+        if callable(getattr(module, "send_batch", None)):
+            return Handler(module_name, module.send_batch)
+        if callable(getattr(module, "send_notification", None)):
+            return Handler(module_name, legacy_send_batch(module.send_notification), legacy=True)
+        logger.error("handler module %r has neither send_batch nor send_notification", module_name)
+        return None
+
+
+def no_handler_reason(module_name: str) -> str:
+    """The ``last_error`` of rows whose channel resolves to no handler."""
+    return f"no handler for module '{module_name}'"
