@@ -55,7 +55,7 @@ def cell(html: str, channel: str, status: str) -> str:
 
 
 def test_summary_counts_per_channel_and_status(staff_client, mixed):
-    html = staff_client.get(reverse(URL)).text
+    html = staff_client.get(reverse(URL)).content.decode()
     assert 'id="notification-summary"' in html
     assert cell(html, "Email", "SCHEDULED") == "2"
     assert cell(html, "Email", "DELIVERY FAILURE") == "3"
@@ -68,13 +68,13 @@ def test_summary_counts_per_channel_and_status(staff_client, mixed):
 
 def test_summary_cells_link_to_the_filtered_list(staff_client, mixed):
     email, _ = mixed
-    html = staff_client.get(reverse(URL)).text
+    html = staff_client.get(reverse(URL)).content.decode()
     link = (
         f"?status__exact=DELIVERY%20FAILURE&amp;"
         f"target_user_record__target__id__exact={email.target_id}"
     )
     assert link in html
-    filtered = staff_client.get(reverse(URL) + link.replace("&amp;", "&")).text
+    filtered = staff_client.get(reverse(URL) + link.replace("&amp;", "&")).content.decode()
     assert filtered.count('class="action-select"') == 3
 
 
@@ -82,11 +82,11 @@ def test_summary_respects_the_current_filters(staff_client, mixed):
     _, pigeon = mixed
     html = staff_client.get(
         reverse(URL), {"target_user_record__target__id__exact": pigeon.target_id}
-    ).text
+    ).content.decode()
     assert "(current filters)" in html
     assert '<tr data-channel="Email">' not in html
     assert cell(html, "total", "total") == "2"
-    html = staff_client.get(reverse(URL), {"q": "DELIVERY FAILURE 1"}).text
+    html = staff_client.get(reverse(URL), {"q": "DELIVERY FAILURE 1"}).content.decode()
     assert cell(html, "total", "total") == "1"
 
 
