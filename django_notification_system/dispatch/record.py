@@ -33,6 +33,10 @@ from .retry import is_exhausted, next_attempt_at
 logger = logging.getLogger(__name__)
 
 
+#: Parameters per statement on databases other than SQLite (PostgreSQL allows 65535).
+MAX_PARAMETERS = 65535
+
+
 @dataclass(frozen=True)
 class DeliveryResult:
     """What happened to one notification in a batch, as sent with ``batch_recorded``.
@@ -112,10 +116,11 @@ def _update_group(token: uuid.UUID, status: str, rows: list[DeliveryResult], now
 
 
 def insert_attempts(results: Sequence[DeliveryResult], now: datetime) -> None:
-    """Append one DeliveryAttempt per result with a single ``executemany`` INSERT.
+    """Append one DeliveryAttempt per result in one INSERT statement.
 
     Equivalent to ``bulk_create`` but with values prepared once per batch rather than
     once per field per row, which made ``bulk_create`` cost more than the send itself.
+    SQLite gets one ``executemany``; other databases one multi-row ``INSERT``.
     """
     if not results:
         return
@@ -132,11 +137,10 @@ def insert_attempts(results: Sequence[DeliveryResult], now: datetime) -> None:
     ]
     fields = [meta.get_field(name) for name in columns]
     quote = connection.ops.quote_name
-    sql = "INSERT INTO {} ({}) VALUES ({})".format(
-        quote(meta.db_table),
-        ", ".join(quote(f.column) for f in fields),
-        ", ".join(["%s"] * len(fields)),
+    insert = "INSERT INTO {} ({}) VALUES ".format(
+        quote(meta.db_table), ", ".join(quote(f.column) for f in fields)
     )
+    placeholders = "({})".format(", ".join(["%s"] * len(fields)))
     prep_uuid = meta.pk.get_db_prep_value
     prep_notification = Notification._meta.pk.get_db_prep_value
     prep_time = functools.lru_cache(maxsize=8)(
@@ -157,7 +161,14 @@ def insert_attempts(results: Sequence[DeliveryResult], now: datetime) -> None:
         for r in results
     ]
     with connection.cursor() as cursor:
-        cursor.executemany(sql, rows)
+        if connection.vendor == "sqlite":  # a C loop, and no 999-parameter limit
+            cursor.executemany(insert + placeholders, rows)
+            return
+        per_statement = MAX_PARAMETERS // len(fields)
+        for start in range(0, len(rows), per_statement):
+            chunk = rows[start : start + per_statement]
+            params = [value for row in chunk for value in row]
+            cursor.execute(insert + ", ".join([placeholders] * len(chunk)), params)
 
 
 def record_batch(
