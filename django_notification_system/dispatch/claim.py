@@ -86,6 +86,21 @@ def claim_batch(
     return retry_if_locked(compare_and_set)
 
 
+#: Columns no handler reads; not loading them saves a conversion per column and row (the
+#: claim already fixed their values, and a legacy handler's save() skips deferred fields).
+BOOKKEEPING_FIELDS = (
+    "created_date",
+    "modified_date",
+    "lease_expires_at",
+    "claim_token",
+    "provider_status",
+    "provider_status_at",
+    "last_error",
+    "target_user_record__created_date",
+    "target_user_record__modified_date",
+)
+
+
 def claimed_notifications(
     token: uuid.UUID, claimed_at: datetime, targets: dict | None = None
 ) -> list[Notification]:
@@ -104,6 +119,7 @@ def claimed_notifications(
             status=Notification.SENDING, modified_date=claimed_at, claim_token=token
         )
         .select_related("target_user_record__user")
+        .defer(*BOOKKEEPING_FIELDS)
         .annotate(user_opted_out=Exists(active_opt_out))
         .order_by("scheduled_delivery")
     )
