@@ -39,6 +39,10 @@ class Handler:
     module_name: str
     send: Callable[[Sequence[Notification]], list]
     legacy: bool = False
+    #: Whether the handler may read ``notification.target_user_record.user``; the
+    #: dispatcher then loads the batch's users in one query. Modules opt out with
+    #: ``NEEDS_USER = False`` (the built-in handlers read only the record's address).
+    needs_user: bool = True
 
 
 def outcome_from_status(notification: Notification) -> Outcome:
@@ -105,10 +109,16 @@ class HandlerRegistry:
         module = find_module(module_name, "handlers")
         if module is None:
             return None
+        needs_user = bool(getattr(module, "NEEDS_USER", True))
         if callable(getattr(module, "send_batch", None)):
-            return Handler(module_name, module.send_batch)
+            return Handler(module_name, module.send_batch, needs_user=needs_user)
         if callable(getattr(module, "send_notification", None)):
-            return Handler(module_name, legacy_send_batch(module.send_notification), legacy=True)
+            return Handler(
+                module_name,
+                legacy_send_batch(module.send_notification),
+                legacy=True,
+                needs_user=needs_user,
+            )
         logger.error("handler module %r has neither send_batch nor send_notification", module_name)
         return None
 

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from django.db import connections
-from django.db.models import Count
+from django.db.models import Count, prefetch_related_objects
 from django.utils import timezone
 
 from .. import conf
@@ -166,6 +166,8 @@ class _Batch:
             self.settle(rows, status, reason)
         results: list[DeliveryResult] = []
         for module_name, rows in self.to_send.items():
+            if self.handlers[module_name].needs_user:
+                prefetch_related_objects([n.target_user_record for n in rows], "user")
             try:
                 outcomes = send_with_handler(self.handlers[module_name], rows)
             except CONFIGURATION_ERRORS as exc:

@@ -24,6 +24,9 @@ from .errors import describe, outcome_for_http_status
 
 logger = logging.getLogger(__name__)
 
+#: This handler reads only the record's address, never its user (see dispatch docs).
+NEEDS_USER = False
+
 CHANNEL = "email"
 
 #: RFC 3463 enhanced status codes that mean the mailbox or domain does not exist.

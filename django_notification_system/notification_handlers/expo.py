@@ -21,6 +21,9 @@ from .rate_limit import RateLimiter, shared_limiter
 
 logger = logging.getLogger(__name__)
 
+#: This handler reads only the record's address, never its user (see dispatch docs).
+NEEDS_USER = False
+
 CHANNEL = "expo"
 DEFAULT_HOST = "https://exp.host"
 DEFAULT_TIMEOUT = 10

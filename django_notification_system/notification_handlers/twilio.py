@@ -20,6 +20,9 @@ from .errors import describe, outcome_for_http_status, parse_retry_after
 
 logger = logging.getLogger(__name__)
 
+#: This handler reads only the record's address, never its user (see dispatch docs).
+NEEDS_USER = False
+
 CHANNEL = "twilio_sms"
 DEFAULT_TIMEOUT = 10
 DEFAULT_CONCURRENCY = 8

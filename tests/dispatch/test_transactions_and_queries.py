@@ -13,7 +13,7 @@ from django_notification_system.dispatch import claim
 from django_notification_system.dispatch.run import process_notifications
 from django_notification_system.models import Notification
 from tests import factories
-from tests.dispatch.handlers import probe
+from tests.dispatch.handlers import greeter, probe
 
 TRANSACTION_CONTROL = re.compile(r"^\s*(BEGIN|COMMIT|ROLLBACK|SAVEPOINT|RELEASE)", re.I)
 
@@ -55,7 +55,7 @@ def test_queries_per_batch_do_not_grow_with_batch_size(db_vendor):
 
 
 @pytest.mark.django_db
-def test_handlers_get_record_target_and_user_without_queries(make_due):
+def test_handlers_get_record_and_target_without_queries(make_due):
     rows = make_due("email", 3)
     token = uuid.uuid4()
     now = timezone.now()
@@ -64,8 +64,27 @@ def test_handlers_get_record_target_and_user_without_queries(make_due):
     with CaptureQueriesContext(connection) as ctx:
         for n in claimed:
             assert n.target_user_record.target.notification_module_name == "email"
-            assert n.target_user_record.user.username
+            assert n.target_user_record.target_user_id.endswith("@example.com")
             assert n.user_opted_out is False
     assert ctx.captured_queries == []
     assert {n.pk for n in claimed} == {r.pk for r in rows}
     assert set(Notification.objects.values_list("status", flat=True)) == {Notification.SENDING}
+
+
+def _greeter_queries(make_due, count: int) -> int:
+    greeter.SEEN.clear()
+    rows = make_due("greeter", count)
+    with CaptureQueriesContext(connection) as ctx:
+        summary = process_notifications(batch_size=1000)
+    assert summary.counts == {"DELIVERED": count}
+    assert sorted(greeter.SEEN) == sorted(r.target_user_record.user.get_username() for r in rows)
+    return len([q for q in ctx.captured_queries if not TRANSACTION_CONTROL.match(q["sql"])])
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_handler_reading_users_gets_them_in_one_query_per_batch(make_due):
+    # The built-in handlers declare NEEDS_USER = False; a custom one (like this) gets the
+    # batch's users loaded in bulk, so reading them costs no query per row.
+    small = _greeter_queries(make_due, 5)
+    large = _greeter_queries(make_due, 60)
+    assert small == large == 7  # the email run's six, plus one for the users
