@@ -1,24 +1,21 @@
 """Pigeon Post: a worked example of a custom channel's creator (see docs/extending.rst).
 
 ``create_notification`` keeps the signature every creator documents, so application
-code schedules a pigeon exactly as it schedules an email.
+code schedules a pigeon exactly as it schedules an email. The work is the generic core's:
+opt-out and record checks, de-duplication, the 1.5.3 exceptions and ``quiet``.
 """
 
 from __future__ import annotations
 
 from datetime import datetime
 
-from django.utils import timezone
-
-from django_notification_system.exceptions import (
-    NotificationsNotCreated,
-    UserHasNoTargetRecords,
-    UserIsOptedOut,
-)
-from django_notification_system.models import Notification, NotificationOptOut, TargetUserRecord
+from django_notification_system.models import Notification
+from django_notification_system.notification_creators.base import create_for_user
 
 #: The ``notification_module_name`` of the Pigeon Post ``NotificationTarget``.
 MODULE_NAME = "pigeon_post"
+#: Minutes between attempts when the caller does not say (the core reads this name too).
+DEFAULT_RETRY_TIME_INTERVAL = 60
 
 
 def create_notification(
@@ -26,7 +23,7 @@ def create_notification(
     title: str,
     body: str = "",
     scheduled_delivery: datetime | None = None,
-    retry_time_interval: int = 60,
+    retry_time_interval: int = DEFAULT_RETRY_TIME_INTERVAL,
     max_retries: int = 3,
     quiet: bool = False,
     extra: dict | None = None,
@@ -37,42 +34,14 @@ def create_notification(
     Raises ``UserIsOptedOut``, ``UserHasNoTargetRecords`` or ``NotificationsNotCreated``
     (all of them silenced, returning ``[]``, when ``quiet``).
     """
-    try:
-        return _create(
-            user, title, body, scheduled_delivery, retry_time_interval, max_retries, extra
-        )
-    except (UserIsOptedOut, UserHasNoTargetRecords, NotificationsNotCreated):
-        if quiet:
-            return []
-        raise
-
-
-def _create(user, title, body, scheduled_delivery, retry_time_interval, max_retries, extra):
-    if NotificationOptOut.objects.filter(user=user, active=True).exists():
-        raise UserIsOptedOut()
-    records = list(
-        TargetUserRecord.objects.filter(
-            user=user, target__notification_module_name=MODULE_NAME, active=True
-        )
+    return create_for_user(
+        MODULE_NAME,
+        user,
+        title,
+        body,
+        scheduled_delivery,
+        retry_time_interval,
+        max_retries,
+        quiet,
+        extra,
     )
-    if not records:
-        raise UserHasNoTargetRecords()
-    when = scheduled_delivery or timezone.now()
-    created = []
-    for record in records:  # a user has one or two lofts, not thousands
-        notification, is_new = Notification.objects.get_or_create(
-            target_user_record=record,
-            title=title,
-            scheduled_delivery=when,
-            extra=extra or {},
-            defaults={
-                "body": body,
-                "retry_time_interval": retry_time_interval,
-                "max_retries": max_retries,
-            },
-        )
-        if is_new:
-            created.append(notification)
-    if not created:
-        raise NotificationsNotCreated()
-    return created
