@@ -15,9 +15,9 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 
 from django.db import connection, transaction
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import Q, QuerySet
 
-from ..models import Notification, NotificationOptOut, NotificationTarget
+from ..models import Notification
 from .locking import retry_if_locked
 
 
@@ -84,58 +84,3 @@ def claim_batch(
         )
 
     return retry_if_locked(compare_and_set)
-
-
-#: Columns no handler reads; not loading them saves a conversion per column and row (the
-#: claim already fixed their values, and a legacy handler's save() skips deferred fields).
-BOOKKEEPING_FIELDS = (
-    "created_date",
-    "modified_date",
-    "lease_expires_at",
-    "claim_token",
-    "provider_status",
-    "provider_status_at",
-    "last_error",
-    "target_user_record__created_date",
-    "target_user_record__modified_date",
-)
-
-
-def claimed_notifications(
-    token: uuid.UUID, claimed_at: datetime, targets: dict | None = None
-) -> list[Notification]:
-    """The rows claimed under ``token``, with record and target loaded.
-
-    Users are not joined: the built-in handlers never read them, and the dispatcher
-    loads them in one query per batch for handlers that may (``Handler.needs_user``).
-
-    ``user_opted_out`` is annotated so that no handler or check needs a query per row.
-    Filtering on the claim's ``modified_date`` lets the (status, modified_date) index
-    find the batch without scanning the table. Targets are few: they come from the
-    ``targets`` cache (id -> target, filled as needed) instead of a join per row.
-    """
-    active_opt_out = NotificationOptOut.objects.filter(
-        user_id=OuterRef("target_user_record__user_id"), active=True
-    )
-    queryset = (
-        Notification.objects.filter(
-            status=Notification.SENDING, modified_date=claimed_at, claim_token=token
-        )
-        .select_related("target_user_record")
-        .defer(*BOOKKEEPING_FIELDS)
-        .annotate(user_opted_out=Exists(active_opt_out))
-        .order_by("scheduled_delivery")
-    )
-    notifications = retry_if_locked(lambda: list(queryset))
-    attach_targets(notifications, {} if targets is None else targets)
-    return notifications
-
-
-def attach_targets(notifications: list[Notification], targets: dict) -> None:
-    """Set each record's ``target`` from the cache, loading unseen targets in one query."""
-    missing = {n.target_user_record.target_id for n in notifications} - targets.keys()
-    if missing:
-        targets.update(NotificationTarget.objects.in_bulk(missing))
-    for notification in notifications:
-        record = notification.target_user_record
-        record._state.fields_cache["target"] = targets[record.target_id]

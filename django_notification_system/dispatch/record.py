@@ -15,7 +15,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from django.db import connection, models, transaction
+from django.db import DEFAULT_DB_ALIAS, connections, models, transaction
 from django.db.models import Case, F, Value, When
 
 from ..models import DeliveryAttempt, Notification, TargetUserRecord
@@ -33,7 +33,7 @@ from .retry import is_exhausted, next_attempt_at
 logger = logging.getLogger(__name__)
 
 
-#: Parameters per statement on databases other than SQLite (PostgreSQL allows 65535).
+#: Parameters per statement of the multi-row INSERT (databases other than SQLite and PostgreSQL).
 MAX_PARAMETERS = 65535
 
 
@@ -115,44 +115,46 @@ def _update_group(token: uuid.UUID, status: str, rows: list[DeliveryResult], now
     return _guarded(token, pks).update(**values)
 
 
+#: DeliveryAttempt columns, in the order ``insert_attempts`` writes them.
+ATTEMPT_COLUMNS = (
+    "id",
+    "created_date",
+    "modified_date",
+    "notification",
+    "attempted_at",
+    "outcome",
+    "error",
+    "provider_message_id",
+)
+
+
 def insert_attempts(results: Sequence[DeliveryResult], now: datetime) -> None:
     """Append one DeliveryAttempt per result in one INSERT statement.
 
     Equivalent to ``bulk_create`` but with values prepared once per batch rather than
     once per field per row, which made ``bulk_create`` cost more than the send itself.
-    SQLite gets one ``executemany``; other databases one multi-row ``INSERT``.
+    SQLite gets one ``executemany`` (a C loop); PostgreSQL one ``INSERT … SELECT FROM
+    unnest(…)`` with one array parameter per column, so the statement and its
+    parameters stay the same size whatever the batch size; other databases a
+    multi-row ``INSERT``.
     """
     if not results:
         return
+    db = connections[DEFAULT_DB_ALIAS]
     meta = DeliveryAttempt._meta
-    columns = [
-        "id",
-        "created_date",
-        "modified_date",
-        "notification",
-        "attempted_at",
-        "outcome",
-        "error",
-        "provider_message_id",
-    ]
-    fields = [meta.get_field(name) for name in columns]
-    quote = connection.ops.quote_name
-    insert = "INSERT INTO {} ({}) VALUES ".format(
-        quote(meta.db_table), ", ".join(quote(f.column) for f in fields)
-    )
-    placeholders = "({})".format(", ".join(["%s"] * len(fields)))
+    fields = [meta.get_field(name) for name in ATTEMPT_COLUMNS]
     prep_uuid = meta.pk.get_db_prep_value
     prep_notification = Notification._meta.pk.get_db_prep_value
     prep_time = functools.lru_cache(maxsize=8)(
-        lambda value: fields[1].get_db_prep_value(value, connection)
+        lambda value: fields[1].get_db_prep_value(value, db)
     )
     stamp = prep_time(now)
     rows = [
         (
-            prep_uuid(uuid.uuid4(), connection),
+            prep_uuid(uuid.uuid4(), db),
             stamp,
             stamp,
-            prep_notification(r.notification.pk, connection),
+            prep_notification(r.notification.pk, db),
             prep_time(r.notification.attempted_delivery or now),
             r.outcome.kind,
             r.outcome.error,
@@ -160,15 +162,25 @@ def insert_attempts(results: Sequence[DeliveryResult], now: datetime) -> None:
         )
         for r in results
     ]
-    with connection.cursor() as cursor:
-        if connection.vendor == "sqlite":  # a C loop, and no 999-parameter limit
-            cursor.executemany(insert + placeholders, rows)
-            return
-        per_statement = MAX_PARAMETERS // len(fields)
-        for start in range(0, len(rows), per_statement):
-            chunk = rows[start : start + per_statement]
-            params = [value for row in chunk for value in row]
-            cursor.execute(insert + ", ".join([placeholders] * len(chunk)), params)
+    quote = db.ops.quote_name
+    insert = "INSERT INTO {} ({})".format(
+        quote(meta.db_table), ", ".join(quote(f.column) for f in fields)
+    )
+    with db.cursor() as cursor:
+        if db.vendor == "sqlite":
+            cursor.executemany(f"{insert} VALUES ({', '.join(['%s'] * len(fields))})", rows)
+        elif db.vendor == "postgresql":
+            arrays = ", ".join(f"%s::{f.db_type(db)}[]" for f in fields)
+            columns = [list(column) for column in zip(*rows, strict=True)]
+            cursor.execute(f"{insert} SELECT * FROM unnest({arrays})", columns)
+        else:
+            placeholders = "({})".format(", ".join(["%s"] * len(fields)))
+            per_statement = MAX_PARAMETERS // len(fields)
+            for start in range(0, len(rows), per_statement):
+                chunk = rows[start : start + per_statement]
+                params = [value for row in chunk for value in row]
+                values = ", ".join([placeholders] * len(chunk))
+                cursor.execute(f"{insert} VALUES {values}", params)
 
 
 def record_batch(

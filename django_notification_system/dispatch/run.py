@@ -24,7 +24,8 @@ from .. import conf
 from ..models import Notification
 from ..notification_handlers.base import OUTCOME_TYPES, Outcome, Retry
 from ..signals import batch_recorded, notifications_settled, send_robust
-from .claim import claim_batch, claimed_notifications, due_notifications
+from .claim import claim_batch, due_notifications
+from .load import claimed_notifications
 from .locking import retry_if_locked
 from .record import DeliveryResult, record_batch, settle, status_for
 from .registry import CONFIGURATION_ERRORS, Handler, HandlerRegistry, no_handler_reason

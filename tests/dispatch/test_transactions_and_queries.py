@@ -9,7 +9,7 @@ from django.db import connection, connections
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from django_notification_system.dispatch import claim
+from django_notification_system.dispatch import claim, load
 from django_notification_system.dispatch.run import process_notifications
 from django_notification_system.models import Notification
 from tests import factories
@@ -60,7 +60,7 @@ def test_handlers_get_record_and_target_without_queries(make_due):
     token = uuid.uuid4()
     now = timezone.now()
     assert claim.claim_batch(token, 10, due_before=now, now=now, lease=timedelta(minutes=1)) == 3
-    claimed = claim.claimed_notifications(token, now)
+    claimed = load.claimed_notifications(token, now)
     with CaptureQueriesContext(connection) as ctx:
         for n in claimed:
             assert n.target_user_record.target.notification_module_name == "email"
