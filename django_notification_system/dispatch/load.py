@@ -4,10 +4,10 @@ The claim has just fixed ``status``, ``attempted_delivery`` and the bookkeeping
 columns of every row it took, so they are set from what the claim wrote instead of
 being read back and converted again. The other columns come from one ``values_list``
 query (the database backend's own converters apply), and the instances are built
-the way ``Model.from_db`` builds them, minus the per-field ``__init__`` loop that made
-loading cost a third of a send (see :func:`instance_builder`). Handlers get the same objects
-as before: a ``Notification`` whose ``target_user_record`` and its ``target`` are
-loaded, columns not loaded are deferred as with ``QuerySet.defer``.
+the way ``Model.from_db`` builds them, minus ``Model.__init__``'s per-field loop, the
+largest part of a load that cost a third of a send (see :func:`instance_builder`).
+Handlers get the same objects as before: a ``Notification`` whose ``target_user_record``
+and its ``target`` are loaded; columns not loaded are deferred as with ``QuerySet.defer``.
 """
 
 from __future__ import annotations
