@@ -227,3 +227,25 @@ def settle(token: uuid.UUID, notifications: Sequence[Notification], status: str,
     values = {"status": status, "last_error": reason, **_released(now)}
     pks = [n.pk for n in notifications]
     return retry_if_locked(lambda: _guarded(token, pks).update(**values))
+
+
+def release_unsent(token: uuid.UUID, pks: Sequence, now: datetime) -> int:
+    """Hand claimed rows that were never sent back as they were (one UPDATE).
+
+    Used for a batch claimed ahead that the run will not send (it is stopping): rows
+    that were retried before go back to RETRY, the others to SCHEDULED, due at once,
+    with no attempt counted and ``last_error`` untouched (a row never attempted gets its
+    ``attempted_delivery`` cleared again).
+    """
+    pending = Case(
+        When(retry_attempts=0, then=Value(Notification.SCHEDULED)),
+        default=Value(Notification.RETRY),
+        output_field=_field("status"),
+    )
+    attempted = Case(
+        When(retry_attempts=0, then=Value(None)),
+        default=F("attempted_delivery"),
+        output_field=_field("attempted_delivery"),
+    )
+    values = {"status": pending, "attempted_delivery": attempted, **_released(now)}
+    return retry_if_locked(lambda: _guarded(token, pks).update(**values))

@@ -1,232 +1,185 @@
 """The dispatch loop: claim a batch, settle what must not be sent, send, record, repeat.
 
 ``process_notifications`` is the one function the management command wraps; Celery
-tasks or views can call it the same way. No database transaction is open while a
-handler runs: each handler call runs in a worker thread, outside every transaction,
-with ``NOTIFICATION_SYSTEM_HANDLER_TIMEOUT`` seconds to answer.
+tasks or views can call it the same way. The database work overlaps the send: while
+batch N is with the handlers (one thread per channel), the dispatcher's thread records
+batch N-1 and claims and loads batch N+1, each in its own short transaction. No
+transaction spans a handler call, and at most one batch is claimed ahead, so memory
+stays flat and a crash strands at most two batches' leases (they come back when the
+lease expires). Inside a caller's transaction everything runs in order on the calling
+thread.
 """
 
 from __future__ import annotations
 
 import logging
-import threading
 import uuid
-from collections import Counter, defaultdict
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import timedelta
 
-from django.db import connections
-from django.db.models import Count, prefetch_related_objects
+from django.db import connection
+from django.db.models import Count
 from django.utils import timezone
 
 from .. import conf
-from ..models import Notification
-from ..notification_handlers.base import OUTCOME_TYPES, Outcome, Retry
-from ..signals import batch_recorded, notifications_settled, send_robust
+from .batch import INACTIVE_REASON, OPTED_OUT_REASON, RELEASED, Batch
 from .claim import claim_batch, due_notifications
 from .load import claimed_notifications
-from .locking import retry_if_locked
-from .record import DeliveryResult, record_batch, settle, status_for
-from .registry import CONFIGURATION_ERRORS, Handler, HandlerRegistry, no_handler_reason
+from .registry import CONFIGURATION_ERRORS, HandlerRegistry
+from .send import HandlerTimeout, send_with_handler
+from .summary import RunSummary
 
 logger = logging.getLogger(__name__)
 
-OPTED_OUT_REASON = "The user opted out of notifications."
-INACTIVE_REASON = "The target user record is inactive."
-#: Summary key of rows handed back (as RETRY, attempt not counted) after a configuration error.
-RELEASED = "RELEASED"
+__all__ = [
+    "INACTIVE_REASON",
+    "OPTED_OUT_REASON",
+    "RELEASED",
+    "HandlerTimeout",
+    "RunSummary",
+    "process_notifications",
+    "send_with_handler",
+]
 
 
-@dataclass
-class RunSummary:
-    """Counts of one run: rows per resulting status, plus what stopped a channel."""
+def process_notifications(
+    *,
+    batch_size: int | None = None,
+    limit: int | None = None,
+    targets: Sequence[str] | None = None,
+    dry_run: bool = False,
+    should_stop: Callable[[], bool] | None = None,
+    on_batch: Callable[[RunSummary], None] | None = None,
+) -> RunSummary:
+    """Deliver due notifications batch by batch until none are left (or ``limit`` rows).
 
-    counts: Counter = field(default_factory=Counter)
-    claimed: int = 0
-    batches: int = 0
-    lease_lost: int = 0
-    configuration_errors: dict[str, str] = field(default_factory=dict)
-    due: Counter = field(default_factory=Counter)
-    dry_run: bool = False
-
-    def lines(self) -> list[str]:
-        """One line per outcome, counts only."""
-        if self.dry_run:
-            return [f"due ({module}): {count}" for module, count in sorted(self.due.items())] or [
-                "due: 0"
-            ]
-        lines = [f"{status.lower()}: {count}" for status, count in sorted(self.counts.items())]
-        if self.lease_lost:
-            lines.append(f"lease lost before recording: {self.lease_lost}")
-        return lines or ["nothing due"]
-
-
-class HandlerTimeout(Exception):
-    """A handler did not answer within ``NOTIFICATION_SYSTEM_HANDLER_TIMEOUT`` seconds."""
-
-
-def _run_in_thread(handler: Handler, notifications: list, timeout: float):
-    """Call the handler in a daemon thread and wait at most ``timeout`` seconds.
-
-    A call still running after that is abandoned: its late result is discarded, and
-    since its rows are recorded as RETRY and lose this run's claim token, nothing it
-    does afterwards through the dispatcher can overwrite them.
+    ``targets`` restricts the run to target names or module names. ``dry_run`` only
+    counts due rows per channel. ``should_stop`` is asked before each claim (the command
+    wires SIGTERM/SIGINT to it): the batch being sent is finished and recorded, a batch
+    claimed ahead is handed back unsent. ``on_batch`` is called after each batch is
+    recorded (progress). A handler raising ``KeyboardInterrupt`` or ``SystemExit`` stops
+    the run the same way once its rows are recorded as RETRY; ``summary.interrupt`` names
+    it. Rows scheduled after the run started wait for the next run, so a RETRY with no
+    delay is not retried within the same run. Called inside a transaction, it runs every
+    step in order on the calling thread, and nothing is committed until the caller's
+    transaction ends.
     """
-    box: dict = {}
-
-    def target() -> None:
-        try:
-            box["result"] = handler.send(notifications)
-        except BaseException as exc:
-            box["error"] = exc
-        finally:
-            connections.close_all()  # this thread's connections, if the handler opened any
-
-    thread = threading.Thread(target=target, name=f"dns-{handler.module_name}", daemon=True)
-    thread.start()
-    thread.join(timeout)
-    if thread.is_alive():
-        raise HandlerTimeout(f"handler {handler.module_name!r} timed out after {timeout}s")
-    if "error" in box:
-        raise box["error"]
-    return box["result"]
-
-
-def send_with_handler(handler: Handler, notifications: list) -> list[Outcome]:
-    """One outcome per notification, whatever the handler does (except misconfiguration).
-
-    An exception, a timeout or a wrong-length answer is a Retry for the whole group; an
-    answer item that is not an Outcome is a Retry for that row. Configuration errors
-    propagate: they are reported by name, never retried.
-    """
-    count = len(notifications)
-    try:
-        outcomes = _run_in_thread(handler, notifications, conf.handler_timeout())
-    except CONFIGURATION_ERRORS:
-        raise
-    except HandlerTimeout as exc:
-        logger.error("%s; %d rows go to RETRY", exc, count)
-        return [Retry(error=str(exc))] * count
-    except Exception as exc:
-        logger.exception("handler %r raised; %d rows go to RETRY", handler.module_name, count)
-        return [Retry(error=f"handler raised {type(exc).__name__}: {exc}")] * count
-    if not isinstance(outcomes, (list, tuple)) or len(outcomes) != count:
-        logger.error(
-            "handler %r returned %s for %d notifications; rows go to RETRY",
-            handler.module_name,
-            f"{len(outcomes)} outcomes" if isinstance(outcomes, (list, tuple)) else "no list",
-            count,
-        )
-        return [Retry(error="handler returned a malformed result")] * count
-    garbage = sum(1 for o in outcomes if not isinstance(o, OUTCOME_TYPES))
-    if garbage:
-        logger.error(
-            "handler %r returned %d items that are not outcomes", handler.module_name, garbage
-        )
-    bad = Retry(error="handler returned something that is not an outcome")
-    return [o if isinstance(o, OUTCOME_TYPES) else bad for o in outcomes]
-
-
-def _saved_by_handler(token: uuid.UUID, notifications: list) -> dict:
-    """Statuses a 1.5.3-style handler saved itself (rows no longer SENDING under our token)."""
-    pks = [n.pk for n in notifications]
-    query = (
-        Notification.objects.filter(pk__in=pks)
-        .exclude(status=Notification.SENDING, claim_token=token)
-        .values_list("pk", "status")
+    summary = RunSummary(dry_run=dry_run)
+    registry = HandlerRegistry()
+    due_before = timezone.now()
+    if dry_run:
+        return _dry_run(summary, registry, due_before, targets)
+    claims = _Claims(
+        size=batch_size or conf.batch_size(),
+        limit=limit,
+        due_before=due_before,
+        lease=timedelta(seconds=conf.lease_seconds()),
+        targets=targets,
+        registry=registry,
+        summary=summary,
+        should_stop=should_stop,
+        inline=connection.in_atomic_block,
     )
-    return retry_if_locked(lambda: dict(query))
+    if claims.inline:
+        _run_in_order(claims, on_batch)
+    else:
+        _run_overlapped(claims, on_batch)
+    return summary
 
 
-def _results(handler: Handler, token, notifications: list, outcomes: list) -> list:
-    saved = _saved_by_handler(token, notifications) if handler.legacy else {}
-    return [
-        DeliveryResult(n, o, saved[n.pk], settled_by_handler=True)
-        if n.pk in saved
-        else DeliveryResult(n, o, status_for(n, o))
-        for n, o in zip(notifications, outcomes, strict=True)
-    ]
+class _Claims:
+    """Claims, loads and prepares the run's next batch, or says the run is over."""
 
+    def __init__(self, *, size, limit, due_before, lease, targets, registry, summary,
+                 should_stop, inline) -> None:
+        self.size, self.limit, self.due_before, self.lease = size, limit, due_before, lease
+        self.targets, self.registry, self.summary = targets, registry, summary
+        self.should_stop, self.inline = should_stop, inline
+        self.exhausted = False
+        self.target_cache: dict = {}
 
-class _Batch:
-    """One claimed batch: split it, settle what must not be sent, send by channel, record."""
+    def stopping(self) -> bool:
+        """Asked before claiming and before sending a batch claimed ahead."""
+        if self.summary.interrupt is not None:
+            return True
+        return self.should_stop is not None and bool(self.should_stop())
 
-    def __init__(self, token, registry: HandlerRegistry, summary: RunSummary) -> None:
-        self.token = token
-        self.registry = registry
-        self.summary = summary
-        self.to_settle: dict[tuple[str, str], list] = defaultdict(list)
-        self.to_send: dict[str, list] = defaultdict(list)
-        self.handlers: dict[str, Handler] = {}
-
-    def run(self, notifications: list[Notification]) -> None:
-        self.split(notifications)
-        self.resolve_handlers()
-        for (status, reason), rows in self.to_settle.items():
-            self.settle(rows, status, reason)
-        results: list[DeliveryResult] = []
-        for module_name, rows in self.to_send.items():
-            if self.handlers[module_name].needs_user:
-                prefetch_related_objects([n.target_user_record for n in rows], "user")
-            try:
-                outcomes = send_with_handler(self.handlers[module_name], rows)
-            except CONFIGURATION_ERRORS as exc:
-                self.release(module_name, rows, exc)
-                continue
-            results.extend(_results(self.handlers[module_name], self.token, rows, outcomes))
-        if results:
-            counts, lost = record_batch(self.token, results, timezone.now())
-            self.summary.counts.update(counts)
-            self.summary.lease_lost += lost
-            send_robust(batch_recorded, Notification, results=results, claim_token=self.token)
-
-    def split(self, notifications: list[Notification]) -> None:
-        for notification in notifications:
-            record = notification.target_user_record
-            if notification.user_opted_out:
-                self.to_settle[(Notification.OPTED_OUT, OPTED_OUT_REASON)].append(notification)
-            elif not record.active:
-                self.to_settle[(Notification.INACTIVE_DEVICE, INACTIVE_REASON)].append(
-                    notification
-                )
-            else:
-                self.to_send[record.target.notification_module_name].append(notification)
-
-    def resolve_handlers(self) -> None:
-        for module_name in list(self.to_send):
-            try:
-                handler = self.registry.get(module_name)
-            except CONFIGURATION_ERRORS as exc:
-                self.release(module_name, self.to_send.pop(module_name), exc)
-                continue
-            if handler is None:
-                rows = self.to_send.pop(module_name)
-                reason = no_handler_reason(module_name)
-                logger.error("%s: %d rows settled as DELIVERY FAILURE", reason, len(rows))
-                self.to_settle[(Notification.DELIVERY_FAILURE, reason)].extend(rows)
-            else:
-                self.handlers[module_name] = handler
-
-    def settle(self, rows: list, status: str, reason: str, key: str | None = None) -> None:
-        settle(self.token, rows, status, reason, timezone.now())
-        self.summary.counts[key or status] += len(rows)
-        send_robust(
-            notifications_settled, Notification, notifications=rows, status=status, reason=reason
+    def next(self) -> Batch | None:
+        summary = self.summary
+        if self.exhausted or self.stopping():
+            return None
+        if self.limit is not None and summary.claimed >= self.limit:
+            return None
+        wanted = self.size if self.limit is None else min(self.size, self.limit - summary.claimed)
+        token, now = uuid.uuid4(), timezone.now()
+        count = claim_batch(
+            token,
+            wanted,
+            due_before=self.due_before,
+            now=now,
+            lease=self.lease,
+            targets=self.targets,
+            exclude_modules=list(summary.configuration_errors),
         )
+        if not count:
+            self.exhausted = True
+            return None
+        summary.claimed += count
+        summary.batches += 1
+        batch = Batch(token, self.registry, summary, inline=self.inline)
+        batch.prepare(claimed_notifications(token, now, self.target_cache))
+        return batch
 
-    def release(self, module_name: str, rows: list, exc: BaseException) -> None:
-        """A configuration error: hand the rows back as RETRY (no attempt counted)."""
-        message = f"{type(exc).__name__}: {exc}"
-        self.summary.configuration_errors[module_name] = message
-        logger.error(
-            "configuration error in handler %r (%s); %d rows released",
-            module_name,
-            message,
-            len(rows),
-        )
-        reason = f"configuration error in handler '{module_name}': {message}"
-        self.settle(rows, Notification.RETRY, reason, key=RELEASED)
+
+def _run_in_order(claims: _Claims, on_batch) -> None:
+    """Claim, send, record, one batch after the other on the calling thread."""
+    while (batch := claims.next()) is not None:
+        batch.start()
+        batch.wait()
+        batch.record()
+        if on_batch is not None:
+            on_batch(claims.summary)
+
+
+def _run_overlapped(claims: _Claims, on_batch) -> None:
+    """Send batch N while recording N-1 and claiming N+1 on this thread.
+
+    Each turn: start N's handler calls; record N-1 (whose calls have answered); claim
+    and prepare N+1; wait for N. Only one batch is being sent at a time, so each
+    channel's own concurrency bound holds. A batch claimed ahead is handed back unsent
+    if the run stops before its turn; an error on this thread hands back what was not
+    started and leaves the batch being sent to its lease.
+    """
+    previous: Batch | None = None  # sent, not yet recorded
+    current = claims.next()  # claimed, about to be sent
+    following: Batch | None = None
+    try:
+        while current is not None or previous is not None:
+            if current is not None and claims.stopping():
+                current.release_unsent()  # claimed ahead; the run stops before its turn
+                current = None
+            if current is not None:
+                current.start()
+            if previous is not None:
+                previous.record()
+                if on_batch is not None:
+                    on_batch(claims.summary)
+            following = claims.next() if current is not None else None
+            if current is not None:
+                current.wait()
+            previous, current, following = current, following, None
+    except BaseException:
+        for batch in (current, following):
+            if batch is not None and not batch.started:
+                _release_quietly(batch)
+        raise
+
+
+def _release_quietly(batch: Batch) -> None:
+    try:
+        batch.release_unsent()
+    except Exception:
+        logger.exception("could not hand back a batch claimed ahead; its lease will expire")
 
 
 def _dry_run(summary: RunSummary, registry: HandlerRegistry, due_before, targets) -> RunSummary:
@@ -248,61 +201,3 @@ def _dry_run(summary: RunSummary, registry: HandlerRegistry, due_before, targets
     return summary
 
 
-def process_notifications(
-    *,
-    batch_size: int | None = None,
-    limit: int | None = None,
-    targets: Sequence[str] | None = None,
-    dry_run: bool = False,
-    should_stop: Callable[[], bool] | None = None,
-    on_batch: Callable[[RunSummary], None] | None = None,
-) -> RunSummary:
-    """Deliver due notifications batch by batch until none are left (or ``limit`` rows).
-
-    ``targets`` restricts the run to target names or module names. ``dry_run`` only
-    counts due rows per channel. ``should_stop`` is asked before each batch (the command
-    wires SIGTERM/SIGINT to it); ``on_batch`` is called after each batch (progress).
-    Rows scheduled after the run started wait for the next run, so a RETRY with no
-    delay is not retried within the same run. Call it outside any transaction: inside
-    one, nothing is committed until the caller's transaction ends, and the handlers run
-    while it is open.
-    """
-    size = batch_size or conf.batch_size()
-    lease = timedelta(seconds=conf.lease_seconds())
-    due_before = timezone.now()
-    registry = HandlerRegistry()
-    target_cache: dict = {}
-    summary = RunSummary(dry_run=dry_run)
-    if dry_run:
-        return _dry_run(summary, registry, due_before, targets)
-    while limit is None or summary.claimed < limit:
-        if should_stop is not None and should_stop():
-            break
-        wanted = size if limit is None else min(size, limit - summary.claimed)
-        claimed = _claim(wanted, due_before, lease, targets, summary)
-        if claimed is None:
-            break
-        token, claimed_at, count = claimed
-        summary.claimed += count
-        summary.batches += 1
-        notifications = claimed_notifications(token, claimed_at, target_cache)
-        _Batch(token, registry, summary).run(notifications)
-        if on_batch is not None:
-            on_batch(summary)
-    return summary
-
-
-def _claim(
-    size: int, due_before: datetime, lease: timedelta, targets, summary: RunSummary
-) -> tuple[uuid.UUID, datetime, int] | None:
-    token, now = uuid.uuid4(), timezone.now()
-    count = claim_batch(
-        token,
-        size,
-        due_before=due_before,
-        now=now,
-        lease=lease,
-        targets=targets,
-        exclude_modules=list(summary.configuration_errors),
-    )
-    return (token, now, count) if count else None

@@ -1,12 +1,10 @@
 """Rows that must not be sent are settled at claim time; a misbehaving handler only
 sends its own batch to RETRY; 1.5.3-style handlers keep working."""
 
-from datetime import timedelta
 
 import pytest
 from django.core import mail
 from django.test import override_settings
-from django.utils import timezone
 
 from django_notification_system.dispatch.run import process_notifications
 from django_notification_system.models import (
@@ -17,7 +15,7 @@ from django_notification_system.models import (
 )
 from django_notification_system.signals import batch_recorded, notifications_settled
 from tests.dispatch.conftest import statuses
-from tests.dispatch.handlers import hanging, legacy
+from tests.dispatch.handlers import hanging, legacy, thief
 
 pytestmark = pytest.mark.django_db
 
@@ -144,23 +142,12 @@ def test_a_receiver_that_raises_does_not_stop_the_run(make_due):
     assert set(statuses(rows).values()) == {Notification.DELIVERED}
 
 
-def test_a_row_taken_over_after_its_lease_is_not_overwritten(make_due, monkeypatch):
+@pytest.mark.django_db(transaction=True)
+def test_a_row_taken_over_after_its_lease_is_not_overwritten(make_due):
     """A worker whose lease expired records nothing over the new holder's claim."""
-    from django_notification_system.dispatch import run
-
-    (n,) = make_due("email")
-    real = run.send_with_handler
-
-    def steal_then_send(handler, notifications):
-        Notification.objects.filter(pk=n.pk).update(
-            claim_token="00000000-0000-0000-0000-000000000001",
-            lease_expires_at=timezone.now() + timedelta(minutes=10),
-        )
-        return real(handler, notifications)
-
-    monkeypatch.setattr(run, "send_with_handler", steal_then_send)
+    (n,) = make_due("thief")
     summary = process_notifications()
     n.refresh_from_db()
     assert n.status == Notification.SENDING
-    assert str(n.claim_token) == "00000000-0000-0000-0000-000000000001"
+    assert str(n.claim_token) == thief.OTHER_TOKEN
     assert summary.lease_lost == 1

@@ -1,6 +1,7 @@
-"""No transaction is open while a handler runs; queries per batch do not grow with its size."""
+"""No transaction spans a handler call; queries per batch do not grow with its size."""
 
 import re
+import threading
 import uuid
 from datetime import timedelta
 
@@ -19,22 +20,44 @@ TRANSACTION_CONTROL = re.compile(r"^\s*(BEGIN|COMMIT|ROLLBACK|SAVEPOINT|RELEASE)
 
 
 @pytest.mark.django_db(transaction=True)
-def test_no_transaction_is_open_while_a_handler_runs(make_due, db_vendor):
-    make_due("probe", 3)
+def test_no_transaction_spans_a_handler_call(make_due, monkeypatch):
+    make_due("probe", 7)
     connection.ensure_connection()
     # The wrapper itself (not the thread-local proxy): the dispatcher thread's connection.
+    dispatcher = connections["default"]
+    begun = []
+    real_set_autocommit = dispatcher.set_autocommit
+
+    def counting_set_autocommit(autocommit, *args, **kwargs):
+        if not autocommit:
+            begun.append(1)  # an outermost atomic block begins a transaction
+        return real_set_autocommit(autocommit, *args, **kwargs)
+
+    monkeypatch.setattr(dispatcher, "set_autocommit", counting_set_autocommit)
+    probe.DISPATCHER_CONNECTION = dispatcher
+    probe.TRANSACTIONS_BEGUN = lambda: len(begun)
+    probe.OBSERVED.clear()
+    summary = process_notifications(batch_size=2)
+    assert summary.counts == {"DELIVERED": 7}
+    assert len(probe.OBSERVED) == 4
+    assert begun, "the dispatcher's transactions were not observed"
+    for seen in probe.OBSERVED:
+        (open_at_start, begun_at_start), (open_at_end, begun_at_end) = seen["start"], seen["end"]
+        spanned = open_at_start and open_at_end and begun_at_start == begun_at_end
+        assert not spanned, seen
+
+
+@pytest.mark.django_db
+def test_inside_a_callers_transaction_handlers_run_on_the_calling_thread(make_due):
+    make_due("probe", 3)
     probe.DISPATCHER_CONNECTION = connections["default"]
+    probe.TRANSACTIONS_BEGUN = lambda: 0
     probe.OBSERVED.clear()
     summary = process_notifications(batch_size=2)
     assert summary.counts == {"DELIVERED": 3}
-    assert len(probe.OBSERVED) == 2
-    for seen in probe.OBSERVED:
-        assert seen["in_atomic_block"] is False
-        if db_vendor == "postgresql":
-            assert seen["transaction_status"] == "IDLE"
-            assert seen["idle_in_transaction"] == 0
-        else:
-            assert seen["write_lock_free"] is True
+    # The caller's transaction (the test's) is open around every call: nothing ran apart.
+    assert [seen["start"][0] for seen in probe.OBSERVED] == [True, True]
+    assert {seen["thread"] for seen in probe.OBSERVED} == {threading.get_ident()}
 
 
 def _queries_for(count: int, prefix: str) -> int:

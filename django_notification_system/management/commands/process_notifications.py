@@ -85,8 +85,15 @@ class Command(BaseCommand):
                 summary = self.run_once(options, stop)
                 if not options["loop"] or options["dry_run"] or stop.requested():
                     break
+                if isinstance(getattr(summary.interrupt, "exception", None), KeyboardInterrupt):
+                    break
                 if stop.event.wait(options["interval"]):
                     break
+        if summary.interrupt is not None and not (
+            options["loop"] and isinstance(summary.interrupt.exception, SystemExit)
+        ):
+            # A handler's exit is honoured once its batch is recorded (--loop survives SystemExit).
+            raise CommandError(summary.interrupt.line(), returncode=summary.interrupt.exit_code)
         if summary.configuration_errors and not options["loop"]:
             raise CommandError(
                 "configuration errors in handlers: "
@@ -105,6 +112,8 @@ class Command(BaseCommand):
         )
         if progress and summary.batches:
             self.stdout.write("")
+        if summary.interrupt is not None and options["loop"]:
+            self.stderr.write(summary.interrupt.line())
         for module_name, message in sorted(summary.configuration_errors.items()):
             self.stderr.write(f"configuration error in handler '{module_name}': {message}")
         for line in summary.lines():
