@@ -63,6 +63,20 @@ def outcome_from_status(notification: Notification) -> Outcome:
     return Retry(error)
 
 
+class InterruptedAfter(Exception):
+    """A 1.5.3-style handler raised ``KeyboardInterrupt``/``SystemExit`` part-way through.
+
+    Carries the outcomes of the whole batch (the rows sent before keep theirs; the
+    interrupted row and the rest are retried) and the original exception, which the
+    dispatcher honours once the batch is recorded.
+    """
+
+    def __init__(self, exception: BaseException, outcomes: list[Outcome]) -> None:
+        super().__init__(f"handler raised {type(exception).__name__}")
+        self.exception = exception
+        self.outcomes = outcomes
+
+
 def legacy_send_batch(send_notification: Callable) -> Callable[[Sequence[Notification]], list]:
     """Wrap a 1.5.3 ``send_notification`` as a ``send_batch``."""
 
@@ -73,6 +87,10 @@ def legacy_send_batch(send_notification: Callable) -> Callable[[Sequence[Notific
                 send_notification(notification)
             except CONFIGURATION_ERRORS:
                 raise
+            except (KeyboardInterrupt, SystemExit) as exc:
+                reason = Retry(error=f"handler raised {type(exc).__name__}")
+                outcomes.extend([reason] * (len(notifications) - len(outcomes)))
+                raise InterruptedAfter(exc, outcomes) from exc
             except Exception as exc:
                 logger.exception("legacy handler raised for notification %s", notification.pk)
                 outcomes.append(Retry(error=f"{type(exc).__name__}: {exc}"))

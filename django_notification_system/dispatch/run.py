@@ -90,8 +90,9 @@ def process_notifications(
 class _Claims:
     """Claims, loads and prepares the run's next batch, or says the run is over."""
 
-    def __init__(self, *, size, limit, due_before, lease, targets, registry, summary,
-                 should_stop, inline) -> None:
+    def __init__(
+        self, *, size, limit, due_before, lease, targets, registry, summary, should_stop, inline
+    ) -> None:
         self.size, self.limit, self.due_before, self.lease = size, limit, due_before, lease
         self.targets, self.registry, self.summary = targets, registry, summary
         self.should_stop, self.inline = should_stop, inline
@@ -199,5 +200,3 @@ def _dry_run(summary: RunSummary, registry: HandlerRegistry, due_before, targets
         label = module_name if handler else f"{module_name}, no usable handler"
         summary.due[label] += count
     return summary
-
-

@@ -20,7 +20,7 @@ from django.db import connections
 
 from .. import conf
 from ..notification_handlers.base import OUTCOME_TYPES, Outcome, Retry
-from .registry import CONFIGURATION_ERRORS, Handler
+from .registry import CONFIGURATION_ERRORS, Handler, InterruptedAfter
 
 logger = logging.getLogger(__name__)
 
@@ -114,9 +114,14 @@ class HandlerCall:
         name, count = self.handler.module_name, len(self.notifications)
         if isinstance(exc, CONFIGURATION_ERRORS):
             raise exc
+        if isinstance(exc, InterruptedAfter):  # a 1.5.3-style handler, part-way through
+            self.interrupt = Interrupt(name, exc.exception)
+            logger.info("handler %r raised %s part-way through a batch", name, exc)
+            return validated(name, exc.outcomes, count)
         if isinstance(exc, INTERRUPTS):
             self.interrupt = Interrupt(name, exc)
-            logger.error(
+            # info, not error: the caller reports it (the command prints one line).
+            logger.info(
                 "handler %r raised %s; %d rows go to RETRY and the run stops after recording",
                 name,
                 type(exc).__name__,

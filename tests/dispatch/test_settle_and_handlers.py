@@ -1,7 +1,6 @@
 """Rows that must not be sent are settled at claim time; a misbehaving handler only
 sends its own batch to RETRY; 1.5.3-style handlers keep working."""
 
-
 import pytest
 from django.core import mail
 from django.test import override_settings
