@@ -94,6 +94,7 @@ class Batch:
         self.started = True
         self.deadline = time.monotonic() + conf.handler_timeout()
         for module_name, rows in self.to_send.items():
+            self.registry.begin_run(self.handlers[module_name])
             call = HandlerCall(self.handlers[module_name], rows)
             self.calls[module_name] = call
             call.start(inline=self.inline)

@@ -43,6 +43,10 @@ class Handler:
     #: dispatcher then loads the batch's users in one query. Modules opt out with
     #: ``NEEDS_USER = False`` (the built-in handlers read only the record's address).
     needs_user: bool = True
+    #: The module's optional ``begin_run()``/``end_run()``: called once when a run first
+    #: uses the handler and once when the run ends (e.g. to keep connections open between).
+    begin_run: Callable[[], None] | None = None
+    end_run: Callable[[], None] | None = None
 
 
 def outcome_from_status(notification: Notification) -> Outcome:
@@ -110,6 +114,7 @@ class HandlerRegistry:
 
     def __init__(self) -> None:
         self._handlers: dict[str, Handler | BaseException | None] = {}
+        self._begun: list[Handler] = []
 
     def get(self, module_name: str) -> Handler | None:
         if module_name not in self._handlers:
@@ -122,23 +127,48 @@ class HandlerRegistry:
             raise found
         return found
 
+    def begin_run(self, handler: Handler) -> None:
+        """Before a run's first call of ``handler``: its ``begin_run()``, once per run."""
+        if handler in self._begun:
+            return
+        self._begun.append(handler)
+        if handler.begin_run is not None:
+            handler.begin_run()
+
+    def end_run(self) -> None:
+        """Tell every handler this run used that the run is over (errors are logged)."""
+        begun, self._begun = self._begun, []
+        for handler in begun:
+            if handler.end_run is None:
+                continue
+            try:
+                handler.end_run()
+            except Exception:
+                logger.exception("end_run of handler %r failed", handler.module_name)
+
     @staticmethod
     def _resolve(module_name: str) -> Handler | None:
         module = find_module(module_name, "handlers")
         if module is None:
             return None
-        needs_user = bool(getattr(module, "NEEDS_USER", True))
+        hooks = {
+            "needs_user": bool(getattr(module, "NEEDS_USER", True)),
+            "begin_run": _hook(module, "begin_run"),
+            "end_run": _hook(module, "end_run"),
+        }
         if callable(getattr(module, "send_batch", None)):
-            return Handler(module_name, module.send_batch, needs_user=needs_user)
+            return Handler(module_name, module.send_batch, **hooks)
         if callable(getattr(module, "send_notification", None)):
             return Handler(
-                module_name,
-                legacy_send_batch(module.send_notification),
-                legacy=True,
-                needs_user=needs_user,
+                module_name, legacy_send_batch(module.send_notification), legacy=True, **hooks
             )
         logger.error("handler module %r has neither send_batch nor send_notification", module_name)
         return None
+
+
+def _hook(module, name: str) -> Callable[[], None] | None:
+    hook = getattr(module, name, None)
+    return hook if callable(hook) else None
 
 
 def no_handler_reason(module_name: str) -> str:

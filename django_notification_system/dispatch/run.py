@@ -66,9 +66,18 @@ def process_notifications(
     """
     summary = RunSummary(dry_run=dry_run)
     registry = HandlerRegistry()
+    try:
+        _run(summary, registry, batch_size, limit, targets, dry_run, should_stop, on_batch)
+    finally:
+        registry.end_run()  # handlers close what they kept open for the run
+    return summary
+
+
+def _run(summary, registry, batch_size, limit, targets, dry_run, should_stop, on_batch) -> None:
     due_before = timezone.now()
     if dry_run:
-        return _dry_run(summary, registry, due_before, targets)
+        _dry_run(summary, registry, due_before, targets)
+        return
     claims = _Claims(
         size=batch_size or conf.batch_size(),
         limit=limit,
@@ -84,7 +93,6 @@ def process_notifications(
         _run_in_order(claims, on_batch)
     else:
         _run_overlapped(claims, on_batch)
-    return summary
 
 
 class _Claims:

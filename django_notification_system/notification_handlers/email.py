@@ -1,5 +1,5 @@
 """Email handler: Django's configured ``EMAIL_BACKEND`` (SMTP, console, locmem, any anymail ESP),
-one connection per batch.
+``concurrency`` connections at once, each opened once per run.
 
 Settings: ``NOTIFICATION_SYSTEM_TARGETS["email"]`` (see docs/channels.rst). SMTP replies and
 anymail statuses are mapped onto outcomes by the tables below.
@@ -11,6 +11,8 @@ import html
 import logging
 import re
 import smtplib
+import threading
+import time
 from collections.abc import Sequence
 from typing import Any
 
@@ -21,6 +23,8 @@ from django.utils.html import strip_tags
 from .. import conf
 from .base import Delivered, Failed, InactiveAddress, Outcome, Retry
 from .errors import describe, outcome_for_http_status
+from .options import positive_int_option, provider_timeout
+from .pool import ConnectionPool
 
 logger = logging.getLogger(__name__)
 
@@ -28,6 +32,14 @@ logger = logging.getLogger(__name__)
 NEEDS_USER = False
 
 CHANNEL = "email"
+#: Seconds per connection operation when the backend sets none (Django's EMAIL_TIMEOUT
+#: defaults to no timeout at all); well under NOTIFICATION_SYSTEM_HANDLER_TIMEOUT.
+DEFAULT_TIMEOUT = 10
+#: Connections a batch is sent over at once. Most relays and ESPs accept 10 concurrent
+#: connections from one client (Postfix allows 50 by default); see docs/channels.rst.
+DEFAULT_CONCURRENCY = 10
+#: ``last_error`` of messages not started because the handler's time ran out.
+OUT_OF_TIME = "not sent: the batch ran out of time (NOTIFICATION_SYSTEM_HANDLER_TIMEOUT)"
 
 #: RFC 3463 enhanced status codes that mean the mailbox or domain does not exist.
 DEAD_ADDRESS_STATUS_CODES = {"5.1.1", "5.1.2", "5.1.3", "5.1.6", "5.1.10", "5.2.1"}
@@ -165,16 +177,47 @@ def classify_error(exc: Exception, message, address: str) -> tuple[Outcome, bool
     return Retry(error), False
 
 
-def _connection_options() -> dict[str, Any]:
-    timeout = conf.target_option(CHANNEL, "timeout", None)
-    return {} if timeout is None else {"timeout": timeout}
+def email_timeout() -> float:
+    """``NOTIFICATION_SYSTEM_TARGETS["email"]["timeout"]``: seconds per connection operation."""
+    return provider_timeout(CHANNEL, DEFAULT_TIMEOUT)
 
 
-def _close_quietly(connection) -> None:
-    try:
-        connection.close()
-    except Exception:
-        logger.warning("email: closing the connection failed", exc_info=True)
+def email_concurrency() -> int:
+    """``NOTIFICATION_SYSTEM_TARGETS["email"]["concurrency"]``: connections used at once."""
+    return positive_int_option(CHANNEL, "concurrency", DEFAULT_CONCURRENCY)
+
+
+def open_connection():
+    """A connection of the configured ``EMAIL_BACKEND``, opened.
+
+    A backend with no timeout of its own (Django's SMTP backend when ``EMAIL_TIMEOUT`` is
+    unset) gets ``email_timeout()``, so a frozen relay fails one operation, never the
+    whole batch; an explicit ``timeout`` option applies to any backend that has one.
+    """
+    connection = get_connection(fail_silently=False)
+    explicit = conf.target_option(CHANNEL, "timeout", None) is not None
+    if hasattr(connection, "timeout") and (explicit or connection.timeout is None):
+        connection.timeout = email_timeout()
+    connection.open()
+    return connection
+
+
+def _close(connection) -> None:
+    connection.close()
+
+
+#: The run's open connections, shared by the sender threads of every batch.
+POOL = ConnectionPool(open_connection, _close)
+
+
+def begin_run() -> None:
+    """Called by the dispatcher when a run starts using this channel: keep connections open."""
+    POOL.begin_run()
+
+
+def end_run() -> None:
+    """Called by the dispatcher when the run ends: close the connections kept open."""
+    POOL.end_run()
 
 
 def _send_one(connection, notification, sender: str) -> tuple[Outcome, bool]:
@@ -195,38 +238,84 @@ def _send_one(connection, notification, sender: str) -> tuple[Outcome, bool]:
     return Delivered(provider_message_id=_anymail_message_id(message, address)), False
 
 
-def send_batch(notifications: Sequence) -> list[Outcome]:
-    """Send every notification over one backend connection; one outcome each, in order.
+class _Sender:
+    """Sends one batch over up to ``concurrency`` pooled connections; one outcome per row.
 
-    A refused recipient does not affect the other messages; a dropped connection is
-    reopened once for the rest of the batch, and if that fails the rest are retried.
+    Each worker thread takes the next unsent message, so a slow message never holds up
+    the others. A refused recipient affects only its message; a broken connection is
+    discarded and the worker opens another; if opening fails (the relay is down or
+    frozen), the messages not yet started are retried without waiting on it again. No
+    message is started after ``deadline`` (the handler timeout less two connection
+    timeouts), so everything the relay answered is recorded as answered.
+    """
+
+    def __init__(self, notifications: Sequence, sender: str, deadline: float) -> None:
+        self.notifications = list(notifications)
+        self.sender = sender
+        self.deadline = deadline
+        self.outcomes: list[Outcome | None] = [None] * len(self.notifications)
+        self._next = iter(range(len(self.notifications)))
+        self._lock = threading.Lock()
+        self._unreachable: Outcome | None = None
+
+    def run(self, concurrency: int) -> list[Outcome]:
+        workers = min(concurrency, len(self.notifications))
+        if workers == 1:
+            self.work()
+        else:
+            threads = [
+                threading.Thread(target=self.work, name=f"dns-email-{i}", daemon=True)
+                for i in range(workers)
+            ]
+            for thread in threads:
+                thread.start()
+            for thread in threads:
+                thread.join()
+        return [o or Retry("not sent") for o in self.outcomes]
+
+    def _take(self) -> int | None:
+        with self._lock:
+            return next(self._next, None)
+
+    def work(self) -> None:
+        connection = None
+        try:
+            while (index := self._take()) is not None:
+                if self._unreachable is not None:
+                    self.outcomes[index] = self._unreachable
+                    continue
+                if time.monotonic() > self.deadline:
+                    self.outcomes[index] = Retry(OUT_OF_TIME)
+                    continue
+                if connection is None:
+                    try:
+                        connection = POOL.acquire()
+                    except Exception as exc:
+                        logger.warning("email: could not connect (%s)", type(exc).__name__)
+                        self._unreachable = Retry(describe(exc))
+                        self.outcomes[index] = self._unreachable
+                        continue
+                outcome, broken = _send_one(connection, self.notifications[index], self.sender)
+                self.outcomes[index] = outcome
+                if broken:
+                    POOL.discard(connection)
+                    connection = None
+        finally:
+            if connection is not None:
+                POOL.release(connection)
+
+
+def send_batch(notifications: Sequence) -> list[Outcome]:
+    """Send the batch over ``concurrency`` connections at once; one outcome each, in order.
+
+    Connections are opened on first use and, during a dispatcher run, kept open for the
+    run's later batches; called on its own, the call closes them before returning.
     """
     if not notifications:
         return []
-    sender = from_email()
-    connection = get_connection(fail_silently=False, **_connection_options())
-    outcomes: list[Outcome] = []
-    try:
-        connection.open()
-    except Exception as exc:
-        logger.warning(
-            "email: could not connect (%s); retrying %d", type(exc).__name__, len(notifications)
-        )
-        return [Retry(describe(exc))] * len(notifications)
-    try:
-        for notification in notifications:
-            outcome, broken = _send_one(connection, notification, sender)
-            outcomes.append(outcome)
-            if broken and len(outcomes) < len(notifications):
-                _close_quietly(connection)
-                try:
-                    connection.open()
-                except Exception as exc:
-                    remaining = len(notifications) - len(outcomes)
-                    outcomes.extend([Retry(describe(exc))] * remaining)
-                    break
-    finally:
-        _close_quietly(connection)
+    timeout = email_timeout()
+    deadline = time.monotonic() + max(conf.handler_timeout() - 2 * timeout, 0)
+    outcomes = _Sender(notifications, from_email(), deadline).run(email_concurrency())
     logger.info(
         "email: %d sent, %d not sent",
         sum(isinstance(o, Delivered) for o in outcomes),

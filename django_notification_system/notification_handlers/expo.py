@@ -17,6 +17,7 @@ from .. import conf
 from ..exceptions import MissingDependency, NotificationSystemConfigurationError
 from .base import Delivered, Failed, InactiveAddress, Outcome, Retry
 from .errors import describe, outcome_for_http_status, retry_after_header
+from .options import provider_timeout
 from .rate_limit import RateLimiter, shared_limiter
 
 logger = logging.getLogger(__name__)
@@ -67,7 +68,7 @@ def expo_settings() -> ExpoSettings:
     return ExpoSettings(
         access_token=option(CHANNEL, "access_token", None),
         host=option(CHANNEL, "host", DEFAULT_HOST),
-        timeout=option(CHANNEL, "timeout", DEFAULT_TIMEOUT),
+        timeout=provider_timeout(CHANNEL, DEFAULT_TIMEOUT),
         max_per_second=max_per_second,
     )
 

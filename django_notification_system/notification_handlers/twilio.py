@@ -19,6 +19,7 @@ from .. import conf
 from ..exceptions import MissingDependency, NotificationSystemConfigurationError
 from .base import Delivered, InactiveAddress, OptedOut, Outcome, Retry
 from .errors import describe, outcome_for_http_status, parse_retry_after
+from .options import provider_timeout
 
 logger = logging.getLogger(__name__)
 
@@ -71,7 +72,7 @@ def twilio_settings() -> TwilioSettings:
         sender=sender,
         messaging_service_sid=service,
         status_callback=option(CHANNEL, "status_callback", None) or status_callback_url(),
-        timeout=option(CHANNEL, "timeout", DEFAULT_TIMEOUT),
+        timeout=provider_timeout(CHANNEL, DEFAULT_TIMEOUT),
         concurrency=concurrency,
         api_base_url=option(CHANNEL, "api_base_url", None),
         prefix_title=bool(option(CHANNEL, "prefix_title", False)),

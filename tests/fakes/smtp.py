@@ -5,6 +5,7 @@ Not exported from ``tests.fakes`` because aiosmtpd is a development dependency o
 
 from __future__ import annotations
 
+import asyncio
 import socket
 import threading
 from dataclasses import dataclass
@@ -39,6 +40,8 @@ class _Handler:
         return "250 OK"
 
     async def handle_DATA(self, server, session, envelope):
+        if self.fake.latency:
+            await asyncio.sleep(self.fake.latency)
         with self.fake.lock:
             self.fake.received.append(
                 ReceivedMail(
@@ -48,15 +51,36 @@ class _Handler:
                     envelope.original_content or envelope.content,
                 )
             )
+            freeze = self.fake.freeze_after is not None and (
+                len(self.fake.received) == self.fake.freeze_after
+            )
+        if freeze:  # answer this one, then stop answering anything, as a frozen process does
+            self.fake.answered = len(self.fake.received)
+            asyncio.get_running_loop().call_soon(self.fake.thawed.wait)
         return "250 Message accepted"
 
 
 class FakeSMTP:
-    """``with FakeSMTP(refuse={addr: "550 5.1.1 User unknown"}, drop={addr}) as smtp:``."""
+    """``with FakeSMTP(refuse={addr: "550 5.1.1 User unknown"}, drop={addr}) as smtp:``.
 
-    def __init__(self, refuse: dict[str, str] | None = None, drop: set[str] | None = None):
+    ``latency`` delays each answer to DATA; ``freeze_after=n`` answers n messages and then
+    blocks its event loop (nothing answered, connections pile up unanswered, as with a
+    stopped process) until the server is closed.
+    """
+
+    def __init__(
+        self,
+        refuse: dict[str, str] | None = None,
+        drop: set[str] | None = None,
+        latency: float = 0.0,
+        freeze_after: int | None = None,
+    ):
         self.refuse = dict(refuse or {})
         self.drop = set(drop or ())
+        self.latency = latency  # seconds before each message is answered
+        self.freeze_after = freeze_after  # answer this many messages, then freeze
+        self.answered: int | None = None  # messages answered before the freeze
+        self.thawed = threading.Event()
         self.received: list[ReceivedMail] = []
         self.peers: set = set()  # one per client connection that got as far as RCPT
         self.lock = threading.Lock()
@@ -71,6 +95,7 @@ class FakeSMTP:
         return self
 
     def __exit__(self, *exc_info) -> None:
+        self.thawed.set()
         self._controller.stop()
 
 
