@@ -1,5 +1,5 @@
 """Expo push handler: the real ``exponent_server_sdk.PushClient``, chunks of at most 100,
-never more than ``max_per_second`` messages per second.
+``concurrency`` requests at once, never more than ``max_per_second`` messages per second.
 
 Settings: ``NOTIFICATION_SYSTEM_TARGETS["expo"]`` (see docs/channels.rst). Ticket errors are
 classified with ``TICKET_ERRORS``; a failed request fails only its own chunk.
@@ -8,8 +8,11 @@ classified with ``TICKET_ERRORS``; a failed request fails only its own chunk.
 from __future__ import annotations
 
 import logging
+import queue
+import time
 from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -17,7 +20,7 @@ from .. import conf
 from ..exceptions import MissingDependency, NotificationSystemConfigurationError
 from .base import Delivered, Failed, InactiveAddress, Outcome, Retry
 from .errors import describe, outcome_for_http_status, retry_after_header
-from .options import provider_timeout
+from .options import positive_int_option, provider_timeout
 from .rate_limit import RateLimiter, shared_limiter
 
 logger = logging.getLogger(__name__)
@@ -29,6 +32,10 @@ CHANNEL = "expo"
 DEFAULT_HOST = "https://exp.host"
 DEFAULT_TIMEOUT = 10
 DEFAULT_MAX_PER_SECOND = 600  # Expo's documented per-project limit
+#: /push/send requests in flight at once; the rate limit bounds them all together.
+DEFAULT_CONCURRENCY = 4
+#: ``last_error`` of chunks not started because the handler's time ran out.
+OUT_OF_TIME = "not sent: the batch ran out of time (NOTIFICATION_SYSTEM_HANDLER_TIMEOUT)"
 MAX_MESSAGES_PER_REQUEST = 100  # Expo's limit per /push/send request
 
 #: Push ticket ``details.error`` -> outcome. Errors not listed are retried with the error kept.
@@ -50,6 +57,7 @@ class ExpoSettings:
     host: str
     timeout: float
     max_per_second: int
+    concurrency: int = DEFAULT_CONCURRENCY
 
 
 def expo_settings() -> ExpoSettings:
@@ -70,6 +78,7 @@ def expo_settings() -> ExpoSettings:
         host=option(CHANNEL, "host", DEFAULT_HOST),
         timeout=provider_timeout(CHANNEL, DEFAULT_TIMEOUT),
         max_per_second=max_per_second,
+        concurrency=positive_int_option(CHANNEL, "concurrency", DEFAULT_CONCURRENCY),
     )
 
 
@@ -171,11 +180,26 @@ def send_batch(notifications: Sequence) -> list[Outcome]:
     limiter = shared_limiter(settings.host, settings.max_per_second)
     chunk_size = min(MAX_MESSAGES_PER_REQUEST, settings.max_per_second)
     chunks = _chunks(sendable, chunk_size)
-    with push_client(settings) as client:
-        for chunk in chunks:
-            indexes = [index for index, _ in chunk]
-            for index, outcome in zip(indexes, _publish(client, limiter, chunk), strict=True):
-                outcomes[index] = outcome
+    deadline = time.monotonic() + max(conf.handler_timeout() - 2 * settings.timeout, 0)
+    workers = max(1, min(settings.concurrency, len(chunks)))
+    with ExitStack() as stack:
+        clients: queue.SimpleQueue = queue.SimpleQueue()
+        for _ in range(workers):
+            clients.put(stack.enter_context(push_client(settings)))
+
+        def publish(chunk: list[tuple[int, Any]]) -> list[Outcome]:
+            if time.monotonic() > deadline:
+                return [Retry(OUT_OF_TIME)] * len(chunk)
+            client = clients.get()
+            try:
+                return _publish(client, limiter, chunk)
+            finally:
+                clients.put(client)
+
+        with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="dns-expo") as pool:
+            for chunk, answered in zip(chunks, pool.map(publish, chunks), strict=True):
+                for (index, _), outcome in zip(chunk, answered, strict=True):
+                    outcomes[index] = outcome
     logger.info(
         "expo: %d accepted, %d not accepted, %d requests",
         sum(isinstance(o, Delivered) for o in outcomes),

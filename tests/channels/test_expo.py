@@ -94,6 +94,7 @@ def test_an_invalid_token_fails_alone(fake_expo, expo_settings):
 
 
 def test_chunks_of_at_most_100_and_a_bad_chunk_fails_alone(fake_expo, expo_settings):
+    expo_settings["concurrency"] = 1  # "the first request" is the first chunk
     notifications = bulk_notifications("expo", [token(str(i)) for i in range(250)], "x")
     fake_expo.fail_next(502, b"Bad gateway")  # the first request only
 
@@ -148,6 +149,19 @@ def test_never_more_than_max_per_second(fake_expo, expo_settings):
     assert all(isinstance(o, Delivered) for o in outcomes)
     assert fake_expo.messages_per_request() == [40, 40, 20]
     assert fake_expo.peak_messages_per_second() == 40
+
+
+def test_chunks_are_sent_concurrently_within_max_per_second(fake_expo, expo_settings):
+    fake_expo.latency = 0.3
+    expo_settings.update(max_per_second=250, concurrency=4)
+    notifications = bulk_notifications("expo", [token(str(i)) for i in range(500)], "c")
+
+    outcomes = handler.send_batch(notifications)
+
+    assert all(isinstance(o, Delivered) for o in outcomes)
+    assert sorted(fake_expo.messages_per_request()) == [100] * 5
+    assert fake_expo.max_in_flight == 2  # 2 x 100 fit in 250 per second, a third never does
+    assert fake_expo.peak_messages_per_second() <= 250
 
 
 def test_consecutive_batches_share_the_limit(fake_expo, expo_settings):
