@@ -107,6 +107,7 @@ if importlib.util.find_spec("django_tasks_db"):
 REDIS_URL = os.environ.get("DNS_REDIS_URL", "redis://127.0.0.1:6379/0")
 CELERY_BROKER_URL = REDIS_URL
 CELERY_RESULT_BACKEND = REDIS_URL
+CELERY_RESULT_EXPIRES = 3600
 CELERY_TASK_DEFAULT_QUEUE = os.environ.get("DNS_CELERY_QUEUE", f"dns-tests-{_TAG}")
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 NOTIFICATION_SYSTEM_BATCH_SIZE = int(os.environ.get("DNS_BATCH_SIZE", "500"))
