@@ -64,7 +64,7 @@ def deliver_due(limit: int | None = None, targets: list[str] | None = None) -> d
 
 def check_push_receipts(limit: int | None = None) -> dict[str, Any]:
     """Check and apply due Expo push receipts like the ``check_push_receipts`` command."""
-    from .receipts import check_push_receipts as check
+    from .tracking.expo_receipts import check_push_receipts as check
 
     summary = check(limit=_positive_int_or_none("limit", limit))
     return {
