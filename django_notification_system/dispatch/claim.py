@@ -20,7 +20,6 @@ from django.db.models import Q, QuerySet
 from ..models import Notification
 from .locking import retry_if_locked
 
-
 #: What a previous attempt left that must not outlive it: a claim starts a new send, whose
 #: provider id and reports replace the old ones (DeliveryAttempt keeps the history), so
 #: callbacks for the old message id no longer match the row.
