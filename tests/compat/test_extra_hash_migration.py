@@ -31,7 +31,11 @@ def test_existing_rows_get_their_hash_and_stay_distinct(apps_0006):
     Note = apps_0006.get_model(APP, "Notification")
     user = User.objects.create(username="ada", email="ada@example.com")
     record = Record.objects.create(
-        user=user, target=Target.objects.get(notification_module_name="email"), target_user_id="a"
+        user=user,
+        target=Target.objects.get_or_create(
+            notification_module_name="email", defaults={"name": "Email"}
+        )[0],
+        target_user_id="a",
     )
     when = timezone.now()
     extras = [{"a": 1, "b": 2}, {"z": [1, {"y": "é"}]}, None, None]
