@@ -7,7 +7,7 @@ batch N-1 and claims and loads batch N+1, each in its own short transaction. No
 transaction spans a handler call, and at most one batch is claimed ahead, so memory
 stays flat and a crash strands at most two batches' leases (they come back when the
 lease expires). Inside a caller's transaction everything runs in order on the calling
-thread.
+thread and connection (see :mod:`.caller_transaction`).
 """
 
 from __future__ import annotations
@@ -17,12 +17,12 @@ import uuid
 from collections.abc import Callable, Sequence
 from datetime import timedelta
 
-from django.db import connection
 from django.db.models import Count
 from django.utils import timezone
 
 from .. import conf
 from .batch import INACTIVE_REASON, OPTED_OUT_REASON, RELEASED, Batch
+from .caller_transaction import caller_holds_transaction
 from .claim import claim_batch, due_notifications
 from .load import claimed_notifications
 from .registry import CONFIGURATION_ERRORS, HandlerRegistry
@@ -60,9 +60,11 @@ def process_notifications(
     recorded (progress). A handler raising ``KeyboardInterrupt`` or ``SystemExit`` stops
     the run the same way once its rows are recorded as RETRY; ``summary.interrupt`` names
     it. Rows scheduled after the run started wait for the next run, so a RETRY with no
-    delay is not retried within the same run. Called inside a transaction, it runs every
-    step in order on the calling thread, and nothing is committed until the caller's
-    transaction ends.
+    delay is not retried within the same run. Called inside a transaction (a
+    ``TestCase``, ``ATOMIC_REQUESTS``, ``atomic()``), every step runs in order on the
+    calling thread and connection, handlers included, so they see (and may save) the
+    caller's uncommitted rows; nothing is committed until the caller's transaction ends
+    and the handler timeout is not enforced (see :mod:`.caller_transaction`).
     """
     summary = RunSummary(dry_run=dry_run)
     registry = HandlerRegistry()
@@ -87,7 +89,7 @@ def _run(summary, registry, batch_size, limit, targets, dry_run, should_stop, on
         registry=registry,
         summary=summary,
         should_stop=should_stop,
-        inline=connection.in_atomic_block,
+        inline=caller_holds_transaction(),
     )
     if claims.inline:
         _run_in_order(claims, on_batch)
