@@ -147,7 +147,7 @@ def test_never_more_than_max_per_second(fake_expo, expo_settings):
     outcomes = handler.send_batch(notifications)
 
     assert all(isinstance(o, Delivered) for o in outcomes)
-    assert fake_expo.messages_per_request() == [40, 40, 20]
+    assert sorted(fake_expo.messages_per_request()) == [20, 40, 40]  # concurrent: any order
     assert fake_expo.peak_messages_per_second() == 40
 
 
