@@ -4,7 +4,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: venv demo test test-sqlite test-postgresql test-django42 lint format docs benchmarks clean
+.PHONY: venv demo test test-sqlite test-postgresql test-django42 lint format docs benchmarks bench-venv clean
 
 venv: $(STAMP)
 
@@ -52,6 +52,17 @@ format: venv
 
 docs: venv
 	$(VENV)/bin/sphinx-build -W --keep-going -q -b html docs docs/_build/html
+
+# The benchmarks' own environment: this package plus what the comparisons need
+# (django-post-office for bench_smtp.py). Never a dependency of the package itself.
+BENCH_VENV := benchmarks/.venv
+bench-venv: $(BENCH_VENV)/.installed-stamp
+
+$(BENCH_VENV)/.installed-stamp: pyproject.toml benchmarks/requirements.txt
+	$(PYTHON) -m venv $(BENCH_VENV)
+	$(BENCH_VENV)/bin/python -m pip install --quiet --upgrade pip
+	$(BENCH_VENV)/bin/python -m pip install --quiet -e ".[all,dev]" -r benchmarks/requirements.txt
+	touch $@
 
 # Every benchmarks/bench_*.py, each printing its figures (not a pass/fail test).
 benchmarks: venv
