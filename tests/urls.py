@@ -4,5 +4,6 @@ from django.urls import include, path
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("notifications/", include("django_notification_system.urls")),
+    path("api/notifications/", include("django_notification_system.api.urls")),
     path("anymail/", include("django_notification_system.webhooks.anymail_urls")),
 ]
