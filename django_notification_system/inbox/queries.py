@@ -12,7 +12,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from django.db.models import QuerySet
+from django.db.models import QuerySet, Subquery
 from django.utils import timezone
 
 from ..models import Notification, TargetUserRecord
@@ -26,11 +26,17 @@ def _user_pk(user: Any) -> Any:
     return getattr(user, "pk", user)
 
 
-def in_app_records(user: Any) -> QuerySet:
-    """The pks of ``user``'s in-app records, as a subquery (no query of its own)."""
-    return TargetUserRecord.objects.filter(
+def in_app_record(user: Any) -> Subquery:
+    """The pk of ``user``'s in-app record, as a scalar subquery (no query of its own).
+
+    A scalar (``= (SELECT ...)``) rather than ``IN (SELECT ...)`` lets PostgreSQL walk one
+    record's rows in index order and stop at a page's end. The creator gives each user one
+    in-app record; should an admin add more, the first one created is the inbox.
+    """
+    records = TargetUserRecord.objects.filter(
         user=_user_pk(user), target__notification_module_name=CHANNEL
-    ).values("pk")
+    ).order_by("created_date", "pk")
+    return Subquery(records.values("pk")[:1])
 
 
 def visible_notifications(user: Any, now: datetime | None = None) -> QuerySet:
@@ -38,7 +44,7 @@ def visible_notifications(user: Any, now: datetime | None = None) -> QuerySet:
     if _user_pk(user) is None:
         return Notification.objects.none()
     return Notification.objects.filter(
-        target_user_record__in=in_app_records(user),
+        target_user_record=in_app_record(user),
         status__in=Notification.INBOX_STATUSES,
         scheduled_delivery__lte=now or timezone.now(),
     )
