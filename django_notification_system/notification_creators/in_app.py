@@ -13,6 +13,7 @@ from django.db import connections
 from django.db.models import F, QuerySet
 from django.utils import timezone
 
+from ..exceptions import NotificationSystemConfigurationError, UserHasNoTargetRecords
 from ..models import Notification, NotificationTarget, TargetUserRecord
 from .base import _placeholder, _random_uuid_sql, create_for_user
 
@@ -41,18 +42,26 @@ def create_notification(
     """
     if category is not None:
         raise NotImplementedError("category= needs the categories feature (issue 15)")
-    return create_for_user(
-        CHANNEL,
-        user,
-        title,
-        body,
-        scheduled_delivery,
-        DEFAULT_RETRY_TIME_INTERVAL,
-        3,
-        quiet,
-        extra,
-        url=url,
-    )
+    try:
+        return create_for_user(
+            CHANNEL,
+            user,
+            title,
+            body,
+            scheduled_delivery,
+            DEFAULT_RETRY_TIME_INTERVAL,
+            3,
+            quiet,
+            extra,
+            url=url,
+        )
+    except UserHasNoTargetRecords:
+        if not NotificationTarget.objects.filter(notification_module_name=CHANNEL).exists():
+            raise NotificationSystemConfigurationError(
+                f"No notification target serves {CHANNEL!r}: run migrate (it adds 'In-App') "
+                f"or add a NotificationTarget with notification_module_name={CHANNEL!r}"
+            ) from None
+        raise
 
 
 def provide_records(users: QuerySet, db: str) -> None:

@@ -15,6 +15,7 @@ from django.utils import timezone
 from django_notification_system import inbox
 from django_notification_system.exceptions import (
     NotificationsNotCreated,
+    NotificationSystemConfigurationError,
     UserHasNoTargetRecords,
     UserIsOptedOut,
 )
@@ -143,6 +144,7 @@ def test_visible_when_due_without_a_dispatch_run():
 
 @pytest.mark.django_db(transaction=True)
 def test_the_dispatcher_marks_due_in_app_rows_delivered_and_they_stay_in_the_inbox():
+    factories.target("in_app")  # data migrations' rows are flushed between transactional tests
     user = factories.user("ed")
     in_app.create_notification(user, "Due")
     in_app.create_notification(user, "Future", scheduled_delivery=timezone.now() + timedelta(1))
@@ -153,6 +155,12 @@ def test_the_dispatcher_marks_due_in_app_rows_delivered_and_they_stay_in_the_inb
     assert due.attempted_delivery is not None
     assert [n.title for n in inbox.inbox(user)] == ["Due"]
     assert inbox.unread_count(user) == 1
+
+
+def test_a_missing_in_app_target_is_reported_by_name():
+    NotificationTarget.objects.filter(notification_module_name="in_app").delete()
+    with pytest.raises(NotificationSystemConfigurationError, match="notification_module_name"):
+        in_app.create_notification(factories.user("gu"), "Hello")
 
 
 def test_opted_out_rows_leave_the_inbox():

@@ -36,6 +36,7 @@ def test_log_in_see_the_count_mark_one_read_then_all(browser, live_server):
     from selenium.webdriver.common.by import By
     from selenium.webdriver.support import expected_conditions as ec
 
+    factories.target("in_app")  # data migrations' rows are flushed between transactional tests
     ada = factories.user("ada")
     ada.set_password("browser-pw")
     ada.save()
