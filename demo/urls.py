@@ -6,7 +6,7 @@ from django.urls import include, path
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("notifications/", include("django_notification_system.urls")),
+    path("anymail/", include("django_notification_system.tracking.anymail_urls")),
     path("api/notifications/", include("django_notification_system.api.urls")),
     path("", include("demo.example.urls")),
-    path("anymail/", include("django_notification_system.webhooks.anymail_urls")),
 ]

@@ -15,7 +15,7 @@ def preload_in_app_target(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("django_notification_system", "0006_preload_targets"),
+        ("django_notification_system", "0007_notification_extra_hash"),
     ]
 
     operations = [
