@@ -15,6 +15,7 @@ _SCALARS = (
     conf.retry_policy,
     conf.targets,
     conf.public_base_url,
+    conf.quiet_hours_channels,
 )
 
 
