@@ -33,10 +33,13 @@ def create_notification(
     extra: dict | None = None,
     category: str | None = None,
     url: str = "",
+    idempotency_key: str | None = None,
+    cancel_key: str | None = None,
 ) -> list[Notification]:
     """Put a notification in ``user``'s inbox from ``scheduled_delivery`` (default: now) on.
 
-    ``url`` is where the item links to. Raises ``UserIsOptedOut``, ``UserHasNoTargetRecords``
+    ``url`` is where the item links to; ``idempotency_key`` and ``cancel_key`` work as for
+    every creator (see the creators docs). Raises ``UserIsOptedOut``, ``UserHasNoTargetRecords``
     (the user's in-app record was deactivated) or ``NotificationsNotCreated`` (the same
     notification exists) unless ``quiet``; ``ValueError`` for invalid input.
     """
@@ -53,6 +56,8 @@ def create_notification(
             3,
             quiet,
             extra,
+            idempotency_key=idempotency_key,
+            cancel_key=cancel_key,
             url=url,
         )
     except UserHasNoTargetRecords:

@@ -15,7 +15,7 @@ def preload_in_app_target(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("django_notification_system", "0007_notification_extra_hash"),
+        ("django_notification_system", "0008_keys_cancellation_quiet_hours"),
     ]
 
     operations = [
