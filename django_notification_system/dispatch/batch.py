@@ -22,6 +22,7 @@ from django.utils import timezone
 from .. import conf
 from ..models import Notification
 from ..notification_handlers.base import Outcome
+from ..quiet_hours.hold import HELD, hold_for_quiet_hours
 from ..signals import batch_recorded, notifications_settled, send_robust
 from .locking import retry_if_locked
 from .record import DeliveryResult, record_batch, release_unsent, settle, status_for
@@ -82,6 +83,8 @@ class Batch:
         """Split by channel and settle what must not be sent (dispatcher thread)."""
         self.pks = [n.pk for n in notifications]
         self.split(notifications)
+        if held := hold_for_quiet_hours(self.token, self.to_send, timezone.now()):
+            self.summary.counts[HELD] += held
         self.resolve_handlers()
         for (status, reason), rows in self.to_settle.items():
             self.settle(rows, status, reason)

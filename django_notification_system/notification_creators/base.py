@@ -6,12 +6,17 @@ whatever the batch's size:
 
 1. one ``SELECT`` that tells, per user, whether they opted out or have no active record;
 2. one ``INSERT ... SELECT ... ON CONFLICT DO NOTHING RETURNING``, which creates a row per
-   active record of every eligible user; the unique constraint
-   ``dns_notification_unique_pending`` makes concurrent callers skip rows that exist;
-3. when more than one user got rows, one ``SELECT`` mapping records to users for the report.
+   active record of every eligible user; the unique constraints
+   ``dns_notification_unique_pending`` and ``dns_notification_unique_key`` (idempotency
+   keys) make concurrent callers skip rows that exist;
+3. when more than one user got rows, one ``SELECT`` mapping records to users for the report;
+4. with an idempotency key, one ``SELECT`` of the rows that already held the key
+   (see ``keys.py``).
 
 A channel module may define ``prepare_content(title, body, extra) -> (title, body)`` to
-validate or render its content, and ``DEFAULT_RETRY_TIME_INTERVAL``.
+validate or render its content, ``DEFAULT_RETRY_TIME_INTERVAL``, and
+``provide_records(users, db)``: one statement per batch that gives users the records the
+channel needs before step 1 (the in-app channel creates each user's record on first use).
 """
 
 from __future__ import annotations
@@ -23,6 +28,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
+from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -36,6 +42,7 @@ from ..loading import find_module
 from ..models import Notification, NotificationOptOut, TargetUserRecord
 from ..models.extra import extra_fingerprint, validate_extra
 from ..models.notification import check_title
+from .keys import rows_with_key, validate_key
 
 logger = logging.getLogger(__name__)
 
@@ -44,6 +51,7 @@ DEFAULT_RETRY_TIME_INTERVAL = 1440
 #: Users per batch when ``users`` is a list; a QuerySet is always one batch (subqueries).
 DEFAULT_BATCH_SIZE = 5000
 TITLE_MAX_LENGTH: int = Notification._meta.get_field("title").max_length
+URL_MAX_LENGTH: int = Notification._meta.get_field("url").max_length
 
 
 class SkipReason(str, enum.Enum):
@@ -52,6 +60,8 @@ class SkipReason(str, enum.Enum):
     OPTED_OUT = "opted_out"
     NO_ACTIVE_RECORD = "no_active_record"
     ALREADY_SCHEDULED = "already_scheduled"
+    #: A row with the same idempotency key exists (see ``CreationResult.existing``).
+    DUPLICATE_KEY = "duplicate_key"
 
 
 @dataclass
@@ -61,6 +71,8 @@ class CreationResult:
     created: list[Notification] = field(default_factory=list)
     #: user pk -> reason, for every user who got no notification at all.
     skipped: dict[Any, SkipReason] = field(default_factory=dict)
+    #: Rows that already held the idempotency key and so were not created again.
+    existing: list[Notification] = field(default_factory=list)
 
     def skipped_for(self, reason: SkipReason) -> list:
         """The pks of the users skipped for ``reason``."""
@@ -103,6 +115,21 @@ def validate_title(title: Any) -> str:
     return title
 
 
+def validate_url(url: Any) -> str:
+    """The link an inbox item opens, or a ``ValueError`` if it is not a short enough string."""
+    if url is None:
+        return ""
+    if not isinstance(url, str):
+        raise ValueError(f"url must be a string, not {type(url).__name__}")
+    if len(url) > URL_MAX_LENGTH:
+        raise ValueError(f"The url is {len(url)} characters long; the limit is {URL_MAX_LENGTH}.")
+    scheme = urlsplit(url).scheme.lower()
+    if scheme not in ("", "http", "https"):
+        # Rendered as a link in inboxes: javascript: and data: URLs would run in the page.
+        raise ValueError(f"url must be relative or http(s), not a {scheme}: URL")
+    return url
+
+
 def _validate_count(name: str, value: Any) -> int:
     if isinstance(value, bool) or not isinstance(value, int) or value < 0:
         raise ValueError(f"{name} must be a non-negative integer, not {value!r}")
@@ -142,6 +169,9 @@ def create_notifications(
     max_retries: int = 3,
     extra: dict | None = None,
     batch_size: int = DEFAULT_BATCH_SIZE,
+    idempotency_key: str | None = None,
+    cancel_key: str | None = None,
+    url: str = "",
 ) -> CreationResult:
     """Schedule one notification per active record on ``channel`` of each of ``users``.
 
@@ -149,8 +179,14 @@ def create_notifications(
     iterable of users or user pks (``batch_size`` per batch). ``channel`` is a target's
     ``notification_module_name``. Opted-out users, users without an active record and users
     whose identical notification already exists are skipped and reported, never raised.
+
+    ``idempotency_key`` (up to 255 characters): a record that already has a row with this
+    key gets nothing new; such users are skipped as ``SkipReason.DUPLICATE_KEY`` and their
+    rows listed in ``existing``. ``cancel_key`` tags the rows for ``cancel_notifications``.
     """
     module = find_module(channel, "creators")
+    idempotency_key = validate_key("idempotency_key", idempotency_key)
+    cancel_key = validate_key("cancel_key", cancel_key)
     extra = normalise_extra(extra)
     prepare = getattr(module, "prepare_content", None)
     if prepare is not None:
@@ -169,13 +205,19 @@ def create_notifications(
         scheduled_delivery=resolve_scheduled_delivery(scheduled_delivery),
         retry_time_interval=_validate_count("retry_time_interval", retry_time_interval),
         max_retries=_validate_count("max_retries", max_retries),
+        idempotency_key=idempotency_key,
+        cancel_key=cancel_key,
+        url=validate_url(url),
         created_date=now,
         modified_date=now,
     )
     _validate_count("batch_size", batch_size)
     db = router.db_for_write(Notification)
     result = CreationResult()
+    provide_records = getattr(module, "provide_records", None)
     for batch in _user_batches(users, max(batch_size, 1), db):
+        if provide_records is not None:
+            provide_records(batch, db)
         _create_for_batch(batch, channel, template, db, result)
     after_creation(channel, result.created, db)
     logger.info("%s notifications: %s", channel, result.counts())
@@ -192,11 +234,16 @@ def create_for_user(
     max_retries: int = 3,
     quiet: bool = False,
     extra: dict | None = None,
+    idempotency_key: str | None = None,
+    cancel_key: str | None = None,
+    url: str = "",
 ) -> list[Notification]:
     """The documented per-user creator: the created notifications, or the 1.5.3 exceptions.
 
     Raises ``UserIsOptedOut``, ``UserHasNoTargetRecords`` or ``NotificationsNotCreated``
     (every row already existed) unless ``quiet``; invalid input is a ``ValueError`` always.
+    With an ``idempotency_key`` the rows that already hold it are returned too (after the
+    created ones), and a call that finds only those returns them instead of raising.
     """
     result = create_notifications(
         [user],
@@ -207,9 +254,12 @@ def create_for_user(
         retry_time_interval=retry_time_interval,
         max_retries=max_retries,
         extra=extra,
+        idempotency_key=idempotency_key,
+        cancel_key=cancel_key,
+        url=url,
     )
-    if result.created or quiet:
-        return result.created
+    if result.created or result.existing or quiet:
+        return result.created + result.existing
     reason = result.skipped.get(user.pk)
     if reason == SkipReason.OPTED_OUT:
         raise UserIsOptedOut()
@@ -263,7 +313,17 @@ def _create_for_batch(
     else:
         record_users = dict(records.values_list("pk", "user_id"))
         served = {record_users.get(n.target_user_record_id) for n in created}
-    for pk in eligible - served:
+    unserved = eligible - served
+    if template.idempotency_key:
+        # Also for served users: one of their records may have held the key already.
+        created_pks = {n.pk for n in created}
+        existing = rows_with_key(records, template.idempotency_key, eligible, db)
+        existing = [n for n in existing if n.pk not in created_pks]
+        result.existing.extend(existing)
+        for user_pk in {n.target_user_record.user_id for n in existing} & unserved:
+            result.skipped[user_pk] = SkipReason.DUPLICATE_KEY
+            unserved.discard(user_pk)
+    for pk in unserved:
         result.skipped[pk] = SkipReason.ALREADY_SCHEDULED
 
 
