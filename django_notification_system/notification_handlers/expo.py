@@ -16,7 +16,7 @@ from typing import Any
 from .. import conf
 from ..exceptions import MissingDependency, NotificationSystemConfigurationError
 from .base import Delivered, Failed, InactiveAddress, Outcome, Retry
-from .errors import describe, outcome_for_http_status, retry_after_header
+from .errors import describe, log_failure, outcome_for_http_status, retry_after_header
 from .rate_limit import RateLimiter, shared_limiter
 
 logger = logging.getLogger(__name__)
@@ -193,6 +193,12 @@ def _publish(client, limiter: RateLimiter, chunk: list[tuple[int, Any]]) -> list
     except Exception as exc:
         outcome = classify_request_error(exc)
         if not isinstance(exc, OSError) and getattr(exc, "response", None) is None:
-            logger.exception("expo: unexpected error publishing %d messages", len(messages))
+            log_failure(
+                logger,
+                "expo: unexpected error publishing %d messages",
+                len(messages),
+                exc=exc,
+                known=[str(getattr(m, "to", "")) for m in messages],
+            )
         return [outcome] * len(messages)
     return [classify_ticket(ticket) for ticket in tickets]
