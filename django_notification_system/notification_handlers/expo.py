@@ -15,6 +15,7 @@ from typing import Any
 
 from .. import conf
 from ..exceptions import MissingDependency, NotificationSystemConfigurationError
+from ..models.addresses import is_expo_push_token
 from .base import Delivered, Failed, InactiveAddress, Outcome, Retry
 from .errors import describe, log_failure, outcome_for_http_status, retry_after_header
 from .rate_limit import RateLimiter, shared_limiter
@@ -160,9 +161,7 @@ def send_batch(notifications: Sequence) -> list[Outcome]:
     outcomes: list[Any] = [None] * len(notifications)
     sendable: list[tuple[int, Any]] = []
     for index, notification in enumerate(notifications):
-        if not sdk.PushClient.is_exponent_push_token(
-            notification.target_user_record.target_user_id
-        ):
+        if not is_expo_push_token(notification.target_user_record.target_user_id):
             outcomes[index] = Failed("Not an Expo push token (ExponentPushToken[...])")
             continue
         sendable.append((index, push_message(sdk, notification)))
