@@ -25,6 +25,7 @@ from ..notification_handlers.base import (
     Outcome,
     Retry,
 )
+from ..notification_handlers.errors import log_failure
 
 logger = logging.getLogger(__name__)
 
@@ -96,7 +97,13 @@ def legacy_send_batch(send_notification: Callable) -> Callable[[Sequence[Notific
                 outcomes.extend([reason] * (len(notifications) - len(outcomes)))
                 raise InterruptedAfter(exc, outcomes) from exc
             except Exception as exc:
-                logger.exception("legacy handler raised for notification %s", notification.pk)
+                log_failure(
+                    logger,
+                    "legacy handler raised for notification %s",
+                    notification.pk,
+                    exc=exc,
+                    known=(notification.title, notification.body),
+                )
                 outcomes.append(Retry(error=f"{type(exc).__name__}: {exc}"))
             else:
                 outcomes.append(outcome_from_status(notification))

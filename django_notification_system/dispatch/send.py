@@ -20,6 +20,7 @@ from django.db import connections
 
 from .. import conf
 from ..notification_handlers.base import OUTCOME_TYPES, Outcome, Retry
+from ..notification_handlers.errors import log_failure
 from .registry import CONFIGURATION_ERRORS, Handler, InterruptedAfter
 
 logger = logging.getLogger(__name__)
@@ -128,12 +129,7 @@ class HandlerCall:
                 count,
             )
         else:
-            logger.error(
-                "handler %r raised; %d rows go to RETRY",
-                name,
-                count,
-                exc_info=(type(exc), exc, exc.__traceback__),
-            )
+            log_failure(logger, "handler %r raised; %d rows go to RETRY", name, count, exc=exc)
         return [Retry(error=_reason(exc))] * count
 
 

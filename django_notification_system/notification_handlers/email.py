@@ -22,7 +22,7 @@ from django.utils.html import strip_tags
 
 from .. import conf
 from .base import Delivered, Failed, InactiveAddress, Outcome, Retry
-from .errors import describe, outcome_for_http_status
+from .errors import describe, log_failure, outcome_for_http_status
 from .options import positive_int_option, provider_timeout
 from .pool import ConnectionPool
 
@@ -173,7 +173,16 @@ def classify_error(exc: Exception, message, address: str) -> tuple[Outcome, bool
         return outcome, exc.smtp_code == 421
     if isinstance(exc, OSError):  # refused connection, reset, timeout
         return Retry(error), True
-    logger.exception("email: unexpected error; the notification will be retried")
+    if isinstance(exc, (ValueError, TypeError)):
+        # The message itself cannot be sent (a header with a line break, an invalid address,
+        # an unencodable value): sending it again would fail the same way.
+        return Failed(error), False
+    log_failure(
+        logger,
+        "email: unexpected error; the notification will be retried",
+        exc=exc,
+        known=(address, getattr(message, "subject", "")),
+    )
     return Retry(error), False
 
 

@@ -65,5 +65,5 @@ class ConnectionPool:
     def _close_quietly(self, connection: Any) -> None:
         try:
             self._close(connection)
-        except Exception:
-            logger.warning("closing a provider connection failed", exc_info=True)
+        except Exception as exc:  # its text may name an address: the type only
+            logger.warning("closing a provider connection failed (%s)", type(exc).__name__)
