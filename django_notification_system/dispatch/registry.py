@@ -126,3 +126,15 @@ class HandlerRegistry:
 def no_handler_reason(module_name: str) -> str:
     """The ``last_error`` of rows whose channel resolves to no handler."""
     return f"no handler for module '{module_name}'"
+
+
+class NoHandler(ImproperlyConfigured):
+    """A channel's ``notification_module_name`` resolves to no handler module.
+
+    A configuration error like a missing credential: the rows wait (RETRY, no attempt
+    counted) until the module is added to ``NOTIFICATION_SYSTEM_HANDLERS`` or the target fixed.
+    """
+
+    def __init__(self, module_name: str) -> None:
+        super().__init__(no_handler_reason(module_name))
+        self.module_name = module_name
