@@ -42,7 +42,11 @@ class ReceiptSummary:
     """Counts from one ``check_push_receipts`` run."""
 
     requests: int = 0
+    #: Tickets claimed by this run; ``checked`` of them had their receipts asked for,
+    #: ``released`` were handed back unchecked (the request failed).
+    claimed: int = 0
     checked: int = 0
+    released: int = 0
     counts: dict[str, int] = field(default_factory=dict)
     errors: list[str] = field(default_factory=list)
 
@@ -126,25 +130,33 @@ def check_push_receipts(
     summary = ReceiptSummary()
     now = now or timezone.now()
     seen: set = set()  # tickets whose receipt was not ready are not asked for twice in a run
-    while limit is None or summary.checked < limit:
+    while limit is None or summary.claimed < limit:
         size = (
             MAX_IDS_PER_REQUEST
             if limit is None
-            else min(MAX_IDS_PER_REQUEST, limit - summary.checked)
+            else min(MAX_IDS_PER_REQUEST, limit - summary.claimed)
         )
         marker, rows = claim_tickets(now, size, seen)
         if not rows:
             break
         seen.update(pk for pk, _, _ in rows)
-        summary.checked += len(rows)
+        summary.claimed += len(rows)
         try:
             receipts = _fetch_receipts([ticket_id for _, ticket_id, _ in rows])
-            summary.requests += 1
-        except Exception as exc:
-            _release(marker)
-            logger.exception("expo receipts: request for %d tickets failed", len(rows))
-            summary.errors.append(f"{type(exc).__name__}: {exc}"[:300])
+        except Exception as exc:  # network down, Expo unreachable, SDK missing: expected
+            summary.released += _release(marker)
+            reason = " ".join(str(exc).split())[:200]
+            logger.warning(
+                "expo receipts: request for %d tickets failed (%s); claims released",
+                len(rows),
+                type(exc).__name__,
+            )
+            summary.errors.append(
+                f"{type(exc).__name__}: {reason}" if reason else type(exc).__name__
+            )
             break
+        summary.requests += 1
+        summary.checked += len(rows)
         reports = []
         for _, ticket_id, attempted in rows:
             receipt = receipts.get(ticket_id)

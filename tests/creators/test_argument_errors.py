@@ -3,6 +3,7 @@ user (pk) and the channel, so a log line says whom a notification was not create
 
 import pytest
 from django.contrib.auth import get_user_model
+from django.utils import timezone
 
 from django_notification_system.exceptions import (
     NotificationsNotCreated,
@@ -60,6 +61,7 @@ def test_opted_out_names_the_user_and_the_channel():
 
 def test_already_scheduled_names_the_user_and_the_channel():
     record = factories.record()
-    email.create_notification(record.user, "Title", "Body")
+    when = timezone.now()
+    email.create_notification(record.user, "Title", "Body", scheduled_delivery=when)
     with pytest.raises(NotificationsNotCreated, match=f"user {record.user.pk} on channel 'email'"):
-        email.create_notification(record.user, "Title", "Body")
+        email.create_notification(record.user, "Title", "Body", scheduled_delivery=when)

@@ -98,6 +98,18 @@ def test_custom_channels_named_after_their_handler_module_are_known():
     assert found == []
 
 
+def test_a_custom_handler_declaring_its_options_gets_them_checked():
+    found = messages(
+        NOTIFICATION_SYSTEM_HANDLERS=["demo.example.notification_handlers"],
+        NOTIFICATION_SYSTEM_TARGETS={"pigeon_post": {"base_url": "https://x", "api_ky": "k"}},
+    )
+    assert found == [
+        "NOTIFICATION_SYSTEM_TARGETS[\"pigeon_post\"] has an unknown option 'api_ky' "
+        "(did you mean 'api_key'?)",
+        'NOTIFICATION_SYSTEM_TARGETS["pigeon_post"] is missing required option(s): "api_key"',
+    ]
+
+
 def test_a_configured_channel_whose_sdk_is_missing_names_the_extra(subprocess_env, manage_py):
     """A real ``manage.py check`` in a child where the twilio package cannot be imported."""
     code = (

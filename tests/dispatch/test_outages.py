@@ -4,6 +4,7 @@ unreachable port, and real PostgreSQL connection termination (``pg_terminate_bac
 from __future__ import annotations
 
 import signal
+import subprocess
 import time
 from collections import Counter
 
@@ -26,15 +27,27 @@ def unreachable_env(child_env) -> dict[str, str]:
     return env
 
 
-def test_a_one_shot_run_without_database_prints_one_line_naming_it(unreachable_env, manage_py):
-    child = start(manage_py, unreachable_env)
-    rc, out, err = child.wait(timeout=120), *child.communicate()
-    assert rc != 0
-    assert out == ""
-    (line,) = err.splitlines()
+@pytest.mark.parametrize(
+    "command",
+    [
+        ["process_notifications"],
+        ["process_notifications", "--dry-run"],
+        ["check_push_receipts"],
+        ["cleanup_notifications", "--days", "30"],
+        ["create_email_target_user_records"],
+    ],
+    ids=lambda argv: " ".join(argv),
+)
+def test_a_command_without_database_prints_one_line_naming_it(unreachable_env, manage_py, command):
+    child = subprocess.run(
+        [*manage_py, *command], env=unreachable_env, capture_output=True, text=True, timeout=120
+    )
+    assert child.returncode != 0
+    assert child.stdout == ""
+    (line,) = child.stderr.splitlines()
     assert "'nowhere_db'" in line and "127.0.0.1:1" in line
-    assert "sekrit-pw" not in err
-    assert "Traceback" not in err
+    assert "sekrit-pw" not in child.stderr
+    assert "Traceback" not in child.stderr
 
 
 def test_traceback_only_when_asked_for(unreachable_env, manage_py):

@@ -22,6 +22,7 @@ from ...dispatch.outage import (
     error_summary,
 )
 from ...dispatch.run import RELEASED, RunSummary, process_notifications
+from ..errors import database_errors_reported
 
 #: Bounds of ``--interval`` in seconds: below 1 s a loop only burns CPU and log lines.
 MIN_INTERVAL = 1.0
@@ -109,12 +110,8 @@ class Command(BaseCommand):
             if options["loop"] and not options["dry_run"]:
                 self.loop(options, stop)
                 return
-            try:
+            with database_errors_reported():
                 summary = self.run_once(options, stop)
-            except CONNECTION_ERRORS as exc:
-                raise CommandError(
-                    f"cannot reach the {describe_database()}: {error_summary(exc)}"
-                ) from exc
         problems = dict(summary.configuration_errors)
         if options["dry_run"]:
             for problem in settings_problems():
