@@ -278,15 +278,16 @@ def _keep(token: uuid.UUID, results: Sequence[DeliveryResult]) -> None:
         return
     expires = claimed_at + timedelta(seconds=conf.lease_seconds())
     _kept.append(KeptBatch(token, tuple(results), expires))
-    logger.warning(
+    # INFO: the caller reports the outage itself (once), with kept_outcomes() in it.
+    logger.info(
         "database unavailable while recording %d outcomes; kept to record after reconnecting",
         len(results),
     )
 
 
-def kept_batches() -> list[KeptBatch]:
-    """Batches sent but not yet recorded (in this process)."""
-    return list(_kept)
+def kept_outcomes() -> int:
+    """How many outcomes of sent batches wait for the database (in this process)."""
+    return sum(len(kept.results) for kept in _kept)
 
 
 def record_kept_batches(now: datetime) -> tuple[Counter, int]:
@@ -311,7 +312,7 @@ def record_kept_batches(now: datetime) -> tuple[Counter, int]:
             counts, lost = _write_batch(kept.token, kept.results, now)
             total.update(counts)
             total_lost += lost
-            logger.warning("recorded %d kept outcomes after reconnecting", len(kept.results))
+            logger.info("recorded %d kept outcomes after reconnecting", len(kept.results))
             send_robust(
                 batch_recorded, Notification, results=list(kept.results), claim_token=kept.token
             )

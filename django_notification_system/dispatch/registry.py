@@ -99,6 +99,12 @@ class HandlerRegistry:
                 self._handlers[module_name] = self._resolve(module_name)
             except CONFIGURATION_ERRORS as exc:
                 self._handlers[module_name] = exc
+            except Exception as exc:  # a SyntaxError or NameError at import: fix the module
+                broken = ImproperlyConfigured(
+                    f"handler module {module_name!r} failed to import: {type(exc).__name__}: {exc}"
+                )
+                broken.__cause__ = exc
+                self._handlers[module_name] = broken
         found = self._handlers[module_name]
         if isinstance(found, BaseException):
             raise found

@@ -136,3 +136,21 @@ def test_a_released_configuration_error_fails_the_command_and_no_row_fails(make_
     assert set(statuses(unknown).values()) == {Notification.RETRY}
     assert set(statuses(good).values()) == {Notification.DELIVERED}
     assert not Notification.objects.filter(status=Notification.DELIVERY_FAILURE).exists()
+
+
+def test_a_handler_that_fails_to_import_is_a_configuration_error(make_due, tmp_path):
+    (tmp_path / "typo.py").write_text("def send_batch(notifications)\n    return []\n")
+    broken = make_due("typo", 2)
+    good = make_due("email", 2)
+    out, err = StringIO(), StringIO()
+    handlers = ["tests.dispatch.handlers", str(tmp_path)]
+    with (
+        override_settings(NOTIFICATION_SYSTEM_HANDLERS=handlers),
+        pytest.raises(CommandError, match="typo"),
+    ):
+        call_command("process_notifications", stdout=out, stderr=err)
+    assert "SyntaxError" in err.getvalue()
+    assert set(statuses(broken).values()) == {Notification.RETRY}
+    assert set(statuses(good).values()) == {Notification.DELIVERED}
+    rows = Notification.objects.filter(pk__in=[b.pk for b in broken])
+    assert {n.retry_attempts for n in rows} == {0}

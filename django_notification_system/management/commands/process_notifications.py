@@ -21,6 +21,7 @@ from ...dispatch.outage import (
     describe_database,
     error_summary,
 )
+from ...dispatch.record import kept_outcomes
 from ...dispatch.run import RELEASED, RunSummary, process_notifications
 from ..errors import database_errors_reported
 
@@ -141,9 +142,15 @@ class Command(BaseCommand):
                 close_broken_connections()
                 if outage_started is None:
                     outage_started = time.monotonic()
+                    kept = kept_outcomes()
                     self.stderr.write(
                         f"database unavailable ({describe_database()}): {error_summary(exc)}; "
-                        f"reconnecting with backoff up to {MAX_BACKOFF_SECONDS:g} s"
+                        + (
+                            f"{kept} sent outcome(s) kept to record after reconnecting; "
+                            if kept
+                            else ""
+                        )
+                        + f"reconnecting with backoff up to {MAX_BACKOFF_SECONDS:g} s"
                     )
                 if stop.event.wait(backoff.next_delay()):
                     break
