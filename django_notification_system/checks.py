@@ -16,6 +16,7 @@ _SCALARS = (
     conf.max_backoff_minutes,
     conf.retry_policy,
     conf.public_base_url,
+    conf.quiet_hours_channels,
     conf.enqueue_on_create,
     conf.enqueue_coalesce_seconds,
 )

@@ -3,8 +3,9 @@
 Each ``.. code-block:: python`` is executed against the test database. Snippets are
 fragments of a project (``settings.py``, ``urls.py``, a view holding a ``user``), so they run
 in a namespace that gives them what such a file already has: the settings' ``INSTALLED_APPS``,
-an empty ``urlpatterns``, an ``env()`` reader, and a ``user`` with an active record on every
-channel. Placeholders the docs name as "your client" (``my_provider``,
+an empty ``urlpatterns``, an ``env()`` reader, a ``user`` with an active record on every
+channel, and the caller's objects the prose names (``payment``, ``order``, ``body``,
+``tomorrow``, ``when``). Placeholders the docs name as "your client" (``my_provider``,
 ``myproject.monitoring``) are small fakes. Snippets that include real files
 (``literalinclude``) are covered by those files' own tests.
 """
@@ -14,10 +15,12 @@ from __future__ import annotations
 import re
 import sys
 import types
+from datetime import timedelta
 
 import pytest
 from django.conf import settings
 from django.test import override_settings
+from django.utils import timezone
 
 from django_notification_system.models import Notification, NotificationTarget
 from django_notification_system.notification_handlers.base import OUTCOME_TYPES, Delivered
@@ -141,6 +144,12 @@ def test_snippet_runs_as_written(where, code, user, placeholders, project_settin
         "urlpatterns": [],
         "env": lambda name: f"value-of-{name}",
         "user": user,
+        # Objects of the caller's own domain that the snippets' prose names.
+        "payment": types.SimpleNamespace(pk=41),
+        "order": types.SimpleNamespace(pk=42),
+        "body": "<p>Your order ships tomorrow.</p>",
+        "tomorrow": timezone.now() + timedelta(days=1),
+        "when": timezone.now(),
     }
     before = Notification.objects.count()
     try:
