@@ -20,6 +20,7 @@ from django.utils import timezone
 
 from ..models import Notification
 from ..notification_handlers import expo
+from ..notification_handlers.errors import redacted_reason
 from .reports import Effect, ProviderReport, apply_claimed_reports
 
 logger = logging.getLogger(__name__)
@@ -145,15 +146,12 @@ def check_push_receipts(
             receipts = _fetch_receipts([ticket_id for _, ticket_id, _ in rows])
         except Exception as exc:  # network down, Expo unreachable, SDK missing: expected
             summary.released += _release(marker)
-            reason = " ".join(str(exc).split())[:200]
             logger.warning(
                 "expo receipts: request for %d tickets failed (%s); claims released",
                 len(rows),
                 type(exc).__name__,
             )
-            summary.errors.append(
-                f"{type(exc).__name__}: {reason}" if reason else type(exc).__name__
-            )
+            summary.errors.append(redacted_reason(exc))
             break
         summary.requests += 1
         summary.checked += len(rows)
