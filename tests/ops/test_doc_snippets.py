@@ -2,12 +2,13 @@
 
 Each ``.. code-block:: python`` is executed against the test database. Snippets are
 fragments of a project (``settings.py``, ``urls.py``, a view holding a ``user``), so they run
-in a namespace that gives them what such a file already has: the settings' ``INSTALLED_APPS``,
-an empty ``urlpatterns``, an ``env()`` reader, a ``user`` with an active record on every
-channel, and the caller's objects the prose names (``payment``, ``order``, ``body``,
-``tomorrow``, ``when``). Placeholders the docs name as "your client" (``my_provider``,
-``myproject.monitoring``) are small fakes. Snippets that include real files
-(``literalinclude``) are covered by those files' own tests.
+in a namespace that gives them what such a file already has: the settings'
+``INSTALLED_APPS``, an empty ``urlpatterns``, an ``env()`` reader, a ``user`` with an active
+record on every channel (and one in-app notification), the ``request`` of a view, and the
+caller's objects the prose names (``payment``, ``order``, ``body``, ``tomorrow``, ``when``).
+Placeholders the docs name as "your client" (``my_provider``, ``myproject.monitoring``) are
+small fakes. Snippets that include real files (``literalinclude``) are covered by those
+files' own tests.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from django.test import override_settings
 from django.utils import timezone
 
 from django_notification_system.models import Notification, NotificationTarget
+from django_notification_system.notification_creators import in_app
 from django_notification_system.notification_handlers.base import OUTCOME_TYPES, Delivered
 from django_notification_system.signals import batch_recorded
 from tests import factories
@@ -95,6 +97,7 @@ def user():
         name="Pigeon Post", defaults={"notification_module_name": "pigeon_post"}
     )
     factories.record(person, "pigeon_post", "loft-7")
+    in_app.create_notification(person, "Welcome to your inbox")
     return person
 
 
@@ -144,6 +147,7 @@ def test_snippet_runs_as_written(where, code, user, placeholders, project_settin
         "urlpatterns": [],
         "env": lambda name: f"value-of-{name}",
         "user": user,
+        "request": types.SimpleNamespace(user=user),  # in a view
         # Objects of the caller's own domain that the snippets' prose names.
         "payment": types.SimpleNamespace(pk=41),
         "order": types.SimpleNamespace(pk=42),
