@@ -223,6 +223,12 @@ def main() -> None:
                 latencies(lambda: inbox.unread_count(heavy), calls=50),
             )
         )
+        rows.append(
+            (
+                "unread_count(limit=100), worst case",
+                latencies(lambda: inbox.unread_count(heavy, limit=100)),
+            )
+        )
         rows.append(("first API page, worst case", latencies(first_page, calls=50)))
         seconds, queries, changed = timed(lambda: inbox.mark_all_read(heavy))
         worst = f"mark_all_read: {changed:,} rows in {seconds * 1000:.0f} ms, {queries} query"
