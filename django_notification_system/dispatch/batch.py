@@ -20,13 +20,14 @@ from django.db.models import prefetch_related_objects
 from django.utils import timezone
 
 from .. import conf
+from ..configuration import configuration_error_message
 from ..models import Notification
 from ..notification_handlers.base import Outcome
 from ..quiet_hours.hold import HELD, hold_for_quiet_hours
 from ..signals import batch_recorded, notifications_settled, send_robust
 from .locking import retry_if_locked
 from .record import DeliveryResult, record_batch, release_unsent, settle, status_for
-from .registry import CONFIGURATION_ERRORS, Handler, HandlerRegistry, no_handler_reason
+from .registry import CONFIGURATION_ERRORS, Handler, HandlerRegistry, NoHandler
 from .send import HandlerCall
 from .summary import RunSummary
 
@@ -154,10 +155,7 @@ class Batch:
                 self.release(module_name, self.to_send.pop(module_name), exc)
                 continue
             if handler is None:
-                rows = self.to_send.pop(module_name)
-                reason = no_handler_reason(module_name)
-                logger.error("%s: %d rows settled as DELIVERY FAILURE", reason, len(rows))
-                self.to_settle[(Notification.DELIVERY_FAILURE, reason)].extend(rows)
+                self.release(module_name, self.to_send.pop(module_name), NoHandler(module_name))
             else:
                 self.handlers[module_name] = handler
 
@@ -170,13 +168,10 @@ class Batch:
 
     def release(self, module_name: str, rows: list, exc: BaseException) -> None:
         """A configuration error: hand the rows back as RETRY (no attempt counted)."""
-        message = f"{type(exc).__name__}: {exc}"
+        message = configuration_error_message(module_name, exc)
         self.summary.configuration_errors[module_name] = message
-        logger.error(
-            "configuration error in handler %r (%s); %d rows released",
-            module_name,
-            message,
-            len(rows),
-        )
+        # The caller reports the error itself (RunSummary.configuration_errors); logging it
+        # here too would print it twice per run and once per --loop pass.
+        logger.info("configuration error in handler %r; %d rows released", module_name, len(rows))
         reason = f"configuration error in handler '{module_name}': {message}"
         self.settle(rows, Notification.RETRY, reason, key=RELEASED)

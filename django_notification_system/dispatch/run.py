@@ -21,11 +21,13 @@ from django.db.models import Count
 from django.utils import timezone
 
 from .. import conf
+from ..configuration import handler_problems
 from .batch import INACTIVE_REASON, OPTED_OUT_REASON, RELEASED, Batch
 from .caller_transaction import caller_holds_transaction
 from .claim import claim_batch, due_notifications
 from .load import claimed_notifications
-from .registry import CONFIGURATION_ERRORS, HandlerRegistry
+from .record import record_kept_batches
+from .registry import HandlerRegistry
 from .send import HandlerTimeout, send_with_handler
 from .summary import RunSummary
 
@@ -80,6 +82,9 @@ def _run(summary, registry, batch_size, limit, targets, dry_run, should_stop, on
     if dry_run:
         _dry_run(summary, registry, due_before, targets)
         return
+    counts, lost = record_kept_batches(due_before)  # sent before a database outage
+    summary.counts.update(counts)
+    summary.lease_lost += lost
     claims = _Claims(
         size=batch_size or conf.batch_size(),
         limit=limit,
@@ -179,11 +184,31 @@ def _run_overlapped(claims: _Claims, on_batch) -> None:
             if current is not None:
                 current.wait()
             previous, current, following = current, following, None
-    except BaseException:
+    except Exception:
+        for batch in (current, following):
+            if batch is not None and not batch.started:
+                _release_quietly(batch)
+        if current is not None and current.started:
+            _record_quietly(current)
+        raise
+    except BaseException:  # a second Ctrl-C: stop now, the leases bring the rows back
         for batch in (current, following):
             if batch is not None and not batch.started:
                 _release_quietly(batch)
         raise
+
+
+def _record_quietly(batch: Batch) -> None:
+    """Record a batch being sent when this thread failed (e.g. the database went away).
+
+    Its outcomes are recorded, or kept in memory to record after reconnecting (see
+    :func:`.record.record_kept_batches`), so a survived outage costs no re-send.
+    """
+    try:
+        batch.wait()
+        batch.record()
+    except Exception:
+        logger.info("the batch being sent could not be recorded now", exc_info=False)
 
 
 def _release_quietly(batch: Batch) -> None:
@@ -202,11 +227,9 @@ def _dry_run(summary: RunSummary, registry: HandlerRegistry, due_before, targets
         .order_by()
     )
     for module_name, count in rows:
-        try:
-            handler = registry.get(module_name)
-        except CONFIGURATION_ERRORS as exc:
-            summary.configuration_errors[module_name] = f"{type(exc).__name__}: {exc}"
-            handler = None
-        label = module_name if handler else f"{module_name}, no usable handler"
+        problems = handler_problems(module_name)
+        if problems:
+            summary.configuration_errors[module_name] = "; ".join(problems)
+        label = f"{module_name}, no usable handler" if problems else module_name
         summary.due[label] += count
     return summary
