@@ -46,7 +46,12 @@ class ChannelSpec:
 BUILTIN_CHANNELS: dict[str, ChannelSpec] = {
     spec.key: spec
     for spec in (
-        ChannelSpec("email", "email", frozenset({"from_email", "timeout"})),
+        ChannelSpec(
+            "email",
+            "email",
+            frozenset({"from_email", "timeout", "concurrency"}),
+            validate="django_notification_system.notification_handlers.email.email_settings",
+        ),
         ChannelSpec(
             "twilio_sms",
             "twilio",
@@ -71,7 +76,7 @@ BUILTIN_CHANNELS: dict[str, ChannelSpec] = {
         ChannelSpec(
             "expo",
             "expo",
-            frozenset({"access_token", "host", "timeout", "max_per_second"}),
+            frozenset({"access_token", "host", "timeout", "max_per_second", "concurrency"}),
             sdk="exponent_server_sdk",
             extra="expo",
             validate="django_notification_system.notification_handlers.expo.expo_settings",

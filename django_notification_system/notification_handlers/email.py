@@ -196,6 +196,11 @@ def email_concurrency() -> int:
     return positive_int_option(CHANNEL, "concurrency", DEFAULT_CONCURRENCY)
 
 
+def email_settings() -> tuple[float, int]:
+    """(``timeout``, ``concurrency``), validated: a wrong value raises naming its key."""
+    return email_timeout(), email_concurrency()
+
+
 def open_connection():
     """A connection of the configured ``EMAIL_BACKEND``, opened.
 

@@ -114,7 +114,7 @@ def test_a_real_process_records_then_exits_with_one_line(subprocess_env, manage_
 def test_loop_keeps_running_after_a_handlers_system_exit(subprocess_env, manage_py):
     exits = factories.due_notifications(2, module_name="exiting")
     child = _start(
-        manage_py, {**subprocess_env, "DNS_EXIT_MODE": "exit"}, "--loop", "--interval", "0.2"
+        manage_py, {**subprocess_env, "DNS_EXIT_MODE": "exit"}, "--loop", "--interval", "1"
     )
     try:
         _wait_until(lambda: set(statuses(exits).values()) == {Notification.RETRY}, child)
