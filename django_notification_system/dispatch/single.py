@@ -28,9 +28,11 @@ def record_outcome(
     ``attempted_delivery`` becomes now; a Retry or failure counts an attempt, and a Retry
     is scheduled by the retry policy (or the provider's Retry-After); an InactiveAddress or
     OptedOut deactivates the target user record. A lease the dispatcher held on the row is
-    dropped: the row is settled.
+    dropped (the row is settled) and the dispatcher, not this, appends its attempt.
     """
     now = now or timezone.now()
+    # Sent from a 1.5.3 handler that a dispatcher run called: the run records the attempt.
+    in_a_run = notification.claim_token is not None
     status = status_for(notification, outcome)
     if status == Notification.RETRY:
         notification.scheduled_delivery = next_attempt_at(notification, now, outcome.after)
@@ -50,7 +52,8 @@ def record_outcome(
             TargetUserRecord.objects.filter(pk=notification.target_user_record_id).update(
                 active=False, modified_date=now
             )
-        insert_attempts([DeliveryResult(notification, outcome, status)], now)
+        if not in_a_run:
+            insert_attempts([DeliveryResult(notification, outcome, status)], now)
     if dead:
         notification.target_user_record.active = False
     return status

@@ -117,6 +117,20 @@ def push_message(sdk, notification):
     )
 
 
+#: The ``PushMessage`` options 1.5.3's ``prepare_extra`` read from ``extra``.
+LEGACY_PUSH_OPTIONS = ("data", "sound", "ttl", "expiration", "priority", "badge", "channel_id")
+
+
+def prepare_extra(extra: Any) -> dict[str, Any]:
+    """The 1.5.3 helper, kept: ``extra``'s push options by name, ``None`` for each missing.
+
+    The handler itself passes every ``PushMessage`` field found in ``extra`` (see
+    :func:`push_message`), which includes these.
+    """
+    source = extra if isinstance(extra, dict) else {}
+    return {key: source.get(key) for key in LEGACY_PUSH_OPTIONS}
+
+
 def classify_ticket(ticket) -> Outcome:
     """One push ticket onto an outcome; the ticket id becomes ``provider_message_id``."""
     if ticket.is_success():
