@@ -16,6 +16,7 @@ from django.utils import timezone
 
 from ..models import Notification, TargetUserRecord
 from ..notification_handlers.base import Delivered, InactiveAddress, OptedOut, Outcome
+from .claim import RESEND_RESET
 from .record import DeliveryResult, insert_attempts, status_for
 from .retry import next_attempt_at
 
@@ -38,6 +39,8 @@ def record_outcome(
         notification.scheduled_delivery = next_attempt_at(notification, now, outcome.after)
     if status in (Notification.RETRY, Notification.DELIVERY_FAILURE):
         notification.retry_attempts += 1
+    for field, value in RESEND_RESET.items():  # a new send: the old provider reports go
+        setattr(notification, field, value)
     notification.status = status
     notification.attempted_delivery = now
     notification.last_error = "" if isinstance(outcome, Delivered) else outcome.error
