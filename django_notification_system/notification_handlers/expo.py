@@ -19,7 +19,7 @@ from typing import Any
 
 from .. import conf
 from ..exceptions import MissingDependency, NotificationSystemConfigurationError
-from .base import Delivered, Failed, InactiveAddress, Outcome, Retry
+from .base import OUTCOME_TYPES, Delivered, Failed, InactiveAddress, Outcome, Retry
 from .errors import describe, outcome_for_http_status, retry_after_header
 from .rate_limit import RateLimiter, shared_limiter
 
@@ -257,7 +257,9 @@ def _results(notifications: Sequence) -> list[Any]:
 
 
 def outcome_of(result: Any) -> Outcome:
-    """The outcome of one ``_results`` item: a push ticket or an exception."""
+    """The outcome of one ``_results`` item: a push ticket, an exception, or an outcome."""
+    if isinstance(result, OUTCOME_TYPES):
+        return result
     if result is INVALID_TOKEN:
         return Failed("Not an Expo push token (ExponentPushToken[...])")
     if isinstance(result, Exception):
@@ -349,6 +351,9 @@ def send_notification(notification) -> str:
     from ..dispatch.single import record_outcome
 
     [result] = _results([notification])
+    if isinstance(result, OUTCOME_TYPES):
+        record_outcome(notification, result)
+        return result.error or PUSHED_MESSAGE
     if not isinstance(result, Exception):
         return handle_push_response(notification, result)
     record_outcome(notification, outcome_of(result))

@@ -230,6 +230,16 @@ class ExpoHandlerTests(TestCase):
         self.assertEqual(self.notification.status, Notification.DELIVERED)
         self.assertEqual(self.notification.provider_message_id, "t1")
 
+    def test_a_malformed_token_fails_at_once_with_the_1_5_3_text(self):
+        self.record.target_user_id = "not-a-push-token"
+        self.record.save()
+
+        result = expo.send_notification(self.notification)
+
+        self.assertEqual(result, "<class 'ValueError'>: Invalid push token")
+        self.notification.refresh_from_db()
+        self.assertEqual(self.notification.status, Notification.DELIVERY_FAILURE)
+
     def test_send_notification_against_the_expo_service(self):
         with (
             FakeExpo() as fake,
