@@ -1,16 +1,18 @@
 """The documented models: targets, target user records, opt-outs, notifications,
-plus the per-attempt delivery log."""
+plus the per-attempt delivery log and per-user settings (time zone, quiet hours)."""
 
 from .attempt import DeliveryAttempt
 from .notification import Notification
 from .opt_out import NotificationOptOut
 from .target import NotificationTarget
 from .target_user_record import TargetUserRecord
+from .user_settings import NotificationUserSettings
 
 __all__ = [
     "DeliveryAttempt",
     "Notification",
     "NotificationOptOut",
     "NotificationTarget",
+    "NotificationUserSettings",
     "TargetUserRecord",
 ]

@@ -55,11 +55,15 @@ def create_notification(
     max_retries: int = 3,
     quiet: bool = False,
     extra: dict | None = None,
+    idempotency_key: str | None = None,
+    cancel_key: str | None = None,
 ) -> list[Notification]:
     """Schedule a push to each active Expo record of ``user``; return the created rows.
 
     Raises ``UserIsOptedOut``, ``UserHasNoTargetRecords`` or ``NotificationsNotCreated``
-    unless ``quiet``; ``ValueError`` for invalid input (unknown push options, ...).
+    unless ``quiet``. With an ``idempotency_key`` a repeated call creates nothing and
+    returns the rows the key already names; ``cancel_key`` tags the rows for
+    ``cancel_notifications``. ``ValueError`` for invalid input (unknown push options, ...).
     """
     return create_for_user(
         CHANNEL,
@@ -71,4 +75,6 @@ def create_notification(
         max_retries,
         quiet,
         extra,
+        idempotency_key=idempotency_key,
+        cancel_key=cancel_key,
     )
