@@ -19,8 +19,9 @@ from typing import Any
 
 from .. import conf
 from ..exceptions import MissingDependency, NotificationSystemConfigurationError
+from ..models.addresses import is_expo_push_token
 from .base import OUTCOME_TYPES, Delivered, Failed, InactiveAddress, Outcome, Retry
-from .errors import describe, outcome_for_http_status, retry_after_header
+from .errors import describe, log_failure, outcome_for_http_status, retry_after_header
 from .rate_limit import RateLimiter, shared_limiter
 
 try:  # the 1.5.3 module-level name; the core still imports without the SDK
@@ -234,9 +235,7 @@ def _results(notifications: Sequence) -> list[Any]:
     results: list[Any] = [None] * len(notifications)
     sendable: list[tuple[int, Any]] = []
     for index, notification in enumerate(notifications):
-        if not sdk.PushClient.is_exponent_push_token(
-            notification.target_user_record.target_user_id
-        ):
+        if not is_expo_push_token(notification.target_user_record.target_user_id):
             results[index] = INVALID_TOKEN
             continue
         sendable.append((index, push_message(sdk, notification)))
@@ -307,7 +306,13 @@ def _publish(client, limiter: RateLimiter, chunk: list[tuple[int, Any]], batches
                 client, limiter, chunk[middle:], batches
             )
         if not isinstance(exc, OSError) and getattr(exc, "response", None) is None:
-            logger.exception("expo: unexpected error publishing %d messages", len(messages))
+            log_failure(
+                logger,
+                "expo: unexpected error publishing %d messages",
+                len(messages),
+                exc=exc,
+                known=[str(getattr(m, "to", "")) for m in messages],
+            )
         return [exc] * len(messages)
     if len(tickets) != len(messages):
         mismatch = RuntimeError(f"Expo answered {len(tickets)} tickets for {len(messages)}")

@@ -20,7 +20,7 @@ from django.urls import NoReverseMatch, reverse
 from .. import conf
 from ..exceptions import MissingDependency, NotificationSystemConfigurationError
 from .base import Delivered, InactiveAddress, OptedOut, Outcome, Retry
-from .errors import describe, outcome_for_http_status, parse_retry_after
+from .errors import describe, log_failure, outcome_for_http_status, parse_retry_after
 
 try:  # the 1.5.3 module-level name; the core still imports without the SDK
     from twilio.rest import Client
@@ -204,7 +204,13 @@ class _Sender:
         except OSError as exc:  # requests' ConnectionError and Timeout are OSErrors
             return Retry(describe(exc)), exc
         except Exception as exc:
-            logger.exception("twilio_sms notification %s: unexpected error", pk)
+            log_failure(
+                logger,
+                "twilio_sms notification %s: unexpected error",
+                pk,
+                exc=exc,
+                known=(params.get("to", ""), params.get("body", "")),
+            )
             return Retry(describe(exc)), exc
         sid = getattr(message, "sid", None)  # a stand-in client's message may carry anything
         return Delivered(provider_message_id=sid if isinstance(sid, str) else ""), None
