@@ -6,6 +6,7 @@ from django.core import checks
 from django.core.exceptions import ImproperlyConfigured
 
 from . import conf
+from .preferences.checks import check_categories
 
 _SCALARS = (
     conf.batch_size,
@@ -44,6 +45,7 @@ def check_settings(app_configs=None, **kwargs) -> list[checks.CheckMessage]:
                 )
     except ImproperlyConfigured:
         pass  # already reported above
+    errors.extend(check_categories())
     return errors
 
 

@@ -1,9 +1,10 @@
 """The documented models: targets, target user records, opt-outs, notifications,
-plus the per-attempt delivery log."""
+plus the per-attempt delivery log and per-category preferences."""
 
 from .attempt import DeliveryAttempt
 from .notification import Notification
 from .opt_out import NotificationOptOut
+from .preference import NotificationPreference
 from .target import NotificationTarget
 from .target_user_record import TargetUserRecord
 
@@ -11,6 +12,7 @@ __all__ = [
     "DeliveryAttempt",
     "Notification",
     "NotificationOptOut",
+    "NotificationPreference",
     "NotificationTarget",
     "TargetUserRecord",
 ]

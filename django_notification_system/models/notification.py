@@ -65,6 +65,12 @@ class Notification(CreatedModifiedAbstractModel):
     title = models.CharField(max_length=100)
     body = models.TextField(blank=True, default="")
     extra = models.JSONField(blank=True, null=True, default=dict)
+    category = models.CharField(
+        max_length=64,
+        blank=True,
+        default="",
+        help_text="Key of NOTIFICATION_SYSTEM_CATEGORIES; blank for none.",
+    )
     status = models.CharField(max_length=16, choices=STATUS_CHOICES, default=SCHEDULED)
     scheduled_delivery = models.DateTimeField(default=timezone.now)
     attempted_delivery = models.DateTimeField(null=True, blank=True)

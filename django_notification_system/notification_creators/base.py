@@ -4,7 +4,9 @@ Every channel creator (``email``, ``twilio``, ``expo`` and custom ones) is a thi
 over :func:`create_notifications`. Per batch of users it runs a fixed number of queries,
 whatever the batch's size:
 
-1. one ``SELECT`` that tells, per user, whether they opted out or have no active record;
+1. one ``SELECT`` that tells, per user, whether they opted out, turned the notification's
+   category off on this channel (a correlated subquery, see ``preferences``) or have no
+   active record;
 2. one ``INSERT ... SELECT ... ON CONFLICT DO NOTHING RETURNING``, which creates a row per
    active record of every eligible user; the unique constraint
    ``dns_notification_unique_pending`` makes concurrent callers skip rows that exist;
@@ -27,12 +29,14 @@ from typing import Any
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import NotSupportedError, connections, router
-from django.db.models import Exists, F, OuterRef, QuerySet
+from django.db.models import Exists, F, OuterRef, QuerySet, Value
 from django.utils import timezone
 
 from ..exceptions import NotificationsNotCreated, UserHasNoTargetRecords, UserIsOptedOut
 from ..loading import find_module
 from ..models import Notification, NotificationOptOut, TargetUserRecord
+from ..preferences.categories import Category, get_category
+from ..preferences.resolution import enabled_expression
 
 logger = logging.getLogger(__name__)
 
@@ -47,6 +51,8 @@ class SkipReason(str, enum.Enum):
     """Why a user got no notification."""
 
     OPTED_OUT = "opted_out"
+    #: The user's preferences (or the category's default) turn this category off here.
+    PREFERENCE = "preference"
     NO_ACTIVE_RECORD = "no_active_record"
     ALREADY_SCHEDULED = "already_scheduled"
 
@@ -139,14 +145,19 @@ def create_notifications(
     max_retries: int = 3,
     extra: dict | None = None,
     batch_size: int = DEFAULT_BATCH_SIZE,
+    category: str | None = None,
 ) -> CreationResult:
     """Schedule one notification per active record on ``channel`` of each of ``users``.
 
     ``users`` is a QuerySet of the user model (handled in subqueries, one batch) or an
     iterable of users or user pks (``batch_size`` per batch). ``channel`` is a target's
-    ``notification_module_name``. Opted-out users, users without an active record and users
-    whose identical notification already exists are skipped and reported, never raised.
+    ``notification_module_name``. ``category`` is a key of ``NOTIFICATION_SYSTEM_CATEGORIES``
+    (unknown: ``ValueError`` naming the known ones); users whose preferences turn it off on
+    this channel are skipped with ``SkipReason.PREFERENCE``, at no extra query. Opted-out
+    users, users without an active record and users whose identical notification already
+    exists are skipped and reported, never raised.
     """
+    chosen = None if category in (None, "") else get_category(category)
     module = find_module(channel, "creators")
     extra = normalise_extra(extra)
     prepare = getattr(module, "prepare_content", None)
@@ -161,6 +172,7 @@ def create_notifications(
         title=validate_title(title),
         body=body if body is not None else "",
         extra=extra,
+        category=chosen.key if chosen else "",
         status=Notification.SCHEDULED,
         scheduled_delivery=resolve_scheduled_delivery(scheduled_delivery),
         retry_time_interval=_validate_count("retry_time_interval", retry_time_interval),
@@ -172,7 +184,7 @@ def create_notifications(
     db = router.db_for_write(Notification)
     result = CreationResult()
     for batch in _user_batches(users, max(batch_size, 1), db):
-        _create_for_batch(batch, channel, template, db, result)
+        _create_for_batch(batch, channel, template, db, result, chosen)
     logger.info("%s notifications: %s", channel, result.counts())
     return result
 
@@ -187,11 +199,14 @@ def create_for_user(
     max_retries: int = 3,
     quiet: bool = False,
     extra: dict | None = None,
+    category: str | None = None,
 ) -> list[Notification]:
     """The documented per-user creator: the created notifications, or the 1.5.3 exceptions.
 
     Raises ``UserIsOptedOut``, ``UserHasNoTargetRecords`` or ``NotificationsNotCreated``
     (every row already existed) unless ``quiet``; invalid input is a ``ValueError`` always.
+    A user whose preferences turn ``category`` off on this channel gets ``[]``, never an
+    exception: it is their choice, not the caller's error.
     """
     result = create_notifications(
         [user],
@@ -202,10 +217,11 @@ def create_for_user(
         retry_time_interval=retry_time_interval,
         max_retries=max_retries,
         extra=extra,
+        category=category,
     )
-    if result.created or quiet:
-        return result.created
     reason = result.skipped.get(user.pk)
+    if result.created or quiet or reason == SkipReason.PREFERENCE:
+        return result.created
     if reason == SkipReason.OPTED_OUT:
         raise UserIsOptedOut()
     if reason == SkipReason.ALREADY_SCHEDULED:
@@ -226,7 +242,12 @@ def _user_batches(users: QuerySet | Iterable, batch_size: int, db: str) -> Itera
 
 
 def _create_for_batch(
-    users: QuerySet, channel: str, template: Notification, db: str, result: CreationResult
+    users: QuerySet,
+    channel: str,
+    template: Notification,
+    db: str,
+    result: CreationResult,
+    category: Category | None = None,
 ) -> None:
     users = users if users.query.is_sliced else users.order_by()
     user_pks = users.values("pk")
@@ -234,14 +255,18 @@ def _create_for_batch(
         active=True, target__notification_module_name=channel
     )
     opted_out = NotificationOptOut.objects.using(db).filter(active=True)
+    wanted = None if category is None else enabled_expression(category, channel)
     flags = users.annotate(
         _dns_opted_out=Exists(opted_out.filter(user=OuterRef("pk"))),
         _dns_has_record=Exists(active_records.filter(user=OuterRef("pk"))),
-    ).values_list("pk", "_dns_opted_out", "_dns_has_record")
+        _dns_wanted=Value(True) if wanted is None else wanted,
+    ).values_list("pk", "_dns_opted_out", "_dns_has_record", "_dns_wanted")
     eligible = set()
-    for pk, is_opted_out, has_record in flags:
+    for pk, is_opted_out, has_record, is_wanted in flags:
         if is_opted_out:
             result.skipped[pk] = SkipReason.OPTED_OUT
+        elif not is_wanted:
+            result.skipped[pk] = SkipReason.PREFERENCE
         elif not has_record:
             result.skipped[pk] = SkipReason.NO_ACTIVE_RECORD
         else:
@@ -251,6 +276,10 @@ def _create_for_batch(
     records = active_records.filter(user__in=user_pks).filter(
         ~Exists(opted_out.filter(user=OuterRef("user")))
     )
+    if wanted is not None:
+        records = records.alias(
+            _dns_wanted=enabled_expression(category, channel, user_ref="user")
+        ).filter(_dns_wanted=True)
     created = _insert_from_records(records, template, db)
     result.created.extend(created)
     if len(eligible) == 1:

@@ -42,11 +42,13 @@ def create_notification(
     max_retries: int = 3,
     quiet: bool = False,
     extra: dict | None = None,
+    category: str | None = None,
 ) -> list[Notification]:
     """Schedule an email to each active email record of ``user``; return the created rows.
 
     Raises ``UserIsOptedOut``, ``UserHasNoTargetRecords`` or ``NotificationsNotCreated``
-    unless ``quiet``; ``ValueError`` for invalid input (no body and no template, ...).
+    unless ``quiet``; ``[]`` when the user's preferences turn ``category`` off here;
+    ``ValueError`` for invalid input (no body and no template, ...).
     """
     return create_for_user(
         CHANNEL,
@@ -58,4 +60,5 @@ def create_notification(
         max_retries,
         quiet,
         extra,
+        category,
     )

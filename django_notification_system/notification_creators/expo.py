@@ -55,11 +55,13 @@ def create_notification(
     max_retries: int = 3,
     quiet: bool = False,
     extra: dict | None = None,
+    category: str | None = None,
 ) -> list[Notification]:
     """Schedule a push to each active Expo record of ``user``; return the created rows.
 
     Raises ``UserIsOptedOut``, ``UserHasNoTargetRecords`` or ``NotificationsNotCreated``
-    unless ``quiet``; ``ValueError`` for invalid input (unknown push options, ...).
+    unless ``quiet``; ``[]`` when the user's preferences turn ``category`` off here;
+    ``ValueError`` for invalid input (unknown push options, ...).
     """
     return create_for_user(
         CHANNEL,
@@ -71,4 +73,5 @@ def create_notification(
         max_retries,
         quiet,
         extra,
+        category,
     )

@@ -32,11 +32,13 @@ def create_notification(
     max_retries: int = 3,
     quiet: bool = False,
     extra: dict | None = None,
+    category: str | None = None,
 ) -> list[Notification]:
     """Schedule an SMS to each active Twilio record of ``user``; return the created rows.
 
     Raises ``UserIsOptedOut``, ``UserHasNoTargetRecords`` or ``NotificationsNotCreated``
-    unless ``quiet``; ``ValueError`` for invalid input (a body over 1600 characters, ...).
+    unless ``quiet``; ``[]`` when the user's preferences turn ``category`` off here;
+    ``ValueError`` for invalid input (a body over 1600 characters, ...).
     """
     return create_for_user(
         CHANNEL,
@@ -48,4 +50,5 @@ def create_notification(
         max_retries,
         quiet,
         extra,
+        category,
     )
