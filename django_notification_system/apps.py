@@ -13,6 +13,6 @@ class NotificationSystemConfig(AppConfig):
     def ready(self) -> None:
         # Registers the system checks; imported for its side effect only.
         from . import checks  # noqa: F401
-        from .webhooks import anymail
+        from .tracking import anymail_events
 
-        anymail.connect()
+        anymail_events.connect()

@@ -5,7 +5,7 @@ path("notifications/", include("django_notification_system.urls"))
 
 from django.urls import path
 
-from .webhooks.twilio import twilio_status_callback
+from .tracking.twilio_callbacks import twilio_status_callback
 
 app_name = "django_notification_system"
 

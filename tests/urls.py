@@ -4,5 +4,5 @@ from django.urls import include, path
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("notifications/", include("django_notification_system.urls")),
-    path("anymail/", include("django_notification_system.webhooks.anymail_urls")),
+    path("anymail/", include("django_notification_system.tracking.anymail_urls")),
 ]

@@ -13,6 +13,8 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
+from django.urls import NoReverseMatch, reverse
+
 from .. import conf
 from ..exceptions import MissingDependency, NotificationSystemConfigurationError
 from .base import Delivered, InactiveAddress, OptedOut, Outcome, Retry
@@ -68,7 +70,7 @@ def twilio_settings() -> TwilioSettings:
         auth_token=option(CHANNEL, "auth_token"),
         sender=sender,
         messaging_service_sid=service,
-        status_callback=option(CHANNEL, "status_callback", None) or _default_status_callback(),
+        status_callback=option(CHANNEL, "status_callback", None) or status_callback_url(),
         timeout=option(CHANNEL, "timeout", DEFAULT_TIMEOUT),
         concurrency=concurrency,
         api_base_url=option(CHANNEL, "api_base_url", None),
@@ -76,11 +78,15 @@ def twilio_settings() -> TwilioSettings:
     )
 
 
-def _default_status_callback() -> str | None:
-    # Imported here: the webhook module imports this one for its error table.
-    from ..webhooks.twilio import status_callback_url
-
-    return status_callback_url()
+def status_callback_url() -> str | None:
+    """This app's callback URL under ``NOTIFICATION_SYSTEM_PUBLIC_BASE_URL``, if both exist."""
+    base_url = conf.public_base_url()
+    if not base_url:
+        return None
+    try:
+        return base_url + reverse("django_notification_system:twilio-status-callback")
+    except NoReverseMatch:
+        return None
 
 
 def _import_sdk():

@@ -1,4 +1,5 @@
-"""Provider webhooks: Twilio status callbacks and the anymail tracking receiver."""
+"""Former home of the provider webhooks, kept so documented URL includes keep working.
 
-#: Larger webhook bodies are refused before parsing (providers send a few KB).
-MAX_WEBHOOK_BODY_BYTES = 64 * 1024
+Everything moved to :mod:`django_notification_system.tracking`; only
+``django_notification_system.webhooks.anymail_urls`` remains, as a re-export.
+"""

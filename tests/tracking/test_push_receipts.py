@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from django_notification_system.models import Notification
 from django_notification_system.notification_handlers import expo
-from django_notification_system.receipts import check_push_receipts
+from django_notification_system.tracking.expo_receipts import check_push_receipts
 from tests import factories
 from tests.fakes.expo import RECEIPTS_PATH, FakeExpo
 
@@ -163,7 +163,7 @@ from django.test import override_settings
 pathlib.Path(sys.argv[1]).touch()  # ready
 while not pathlib.Path(sys.argv[2]).exists():  # wait for go
     time.sleep(0.01)
-from django_notification_system.receipts import check_push_receipts
+from django_notification_system.tracking.expo_receipts import check_push_receipts
 total = 0
 with override_settings(NOTIFICATION_SYSTEM_TARGETS={"expo": {"host": %r,
         "access_token": "expo-access-token"}}):

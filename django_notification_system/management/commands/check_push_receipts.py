@@ -2,7 +2,7 @@
 
 from django.core.management.base import BaseCommand, CommandError
 
-from ...receipts import check_push_receipts
+from ...tracking.expo_receipts import check_push_receipts
 
 
 class Command(BaseCommand):

@@ -19,8 +19,8 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from .models import Notification, TargetUserRecord
-from .signals import provider_report_applied, send_robust
+from ..models import Notification, TargetUserRecord
+from ..signals import provider_report_applied, send_robust
 
 logger = logging.getLogger(__name__)
 

@@ -11,7 +11,6 @@ import logging
 
 from django.core.exceptions import ImproperlyConfigured
 from django.http import HttpRequest, HttpResponse
-from django.urls import NoReverseMatch, reverse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
@@ -19,8 +18,8 @@ from .. import conf
 from ..exceptions import MissingDependency
 from ..notification_handlers import twilio as handler
 from ..notification_handlers.base import InactiveAddress, OptedOut
-from ..tracking import Effect, ProviderReport, apply_report
-from . import MAX_WEBHOOK_BODY_BYTES
+from .reports import Effect, ProviderReport, apply_report
+from .webhook_input import MAX_WEBHOOK_BODY_BYTES
 
 logger = logging.getLogger(__name__)
 
@@ -51,17 +50,6 @@ def effect_for_error_code(error_code: str) -> Effect:
 #: Twilio MessageStatus values this receiver records; others are logged and ignored.
 IN_FLIGHT_STATUSES = ("accepted", "scheduled", "queued", "sending", "sent")
 FAILED_STATUSES = ("undelivered", "failed")
-
-
-def status_callback_url() -> str | None:
-    """This app's callback URL under ``NOTIFICATION_SYSTEM_PUBLIC_BASE_URL``, if both exist."""
-    base_url = conf.public_base_url()
-    if not base_url:
-        return None
-    try:
-        return base_url + reverse("django_notification_system:twilio-status-callback")
-    except NoReverseMatch:
-        return None
 
 
 def report_for(message_sid: str, message_status: str, error_code: str) -> ProviderReport | None:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 
-from ..tracking import Effect, ProviderReport, apply_report
+from .reports import Effect, ProviderReport, apply_report
 
 logger = logging.getLogger(__name__)
 

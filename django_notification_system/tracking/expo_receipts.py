@@ -18,9 +18,9 @@ from datetime import datetime, timedelta
 from django.db.models import Q
 from django.utils import timezone
 
-from .models import Notification
-from .notification_handlers import expo
-from .tracking import Effect, ProviderReport, apply_claimed_reports
+from ..models import Notification
+from ..notification_handlers import expo
+from .reports import Effect, ProviderReport, apply_claimed_reports
 
 logger = logging.getLogger(__name__)
 
