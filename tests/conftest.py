@@ -22,8 +22,12 @@ def pytest_generate_tests(metafunc):
 
 @pytest.fixture(autouse=True)
 def db_vendor(request) -> str:
-    """The database vendor this run uses: ``sqlite`` or ``postgresql``."""
-    return request.param
+    """The database vendor this run uses: ``sqlite`` or ``postgresql``.
+
+    ``unittest``-style classes (``django.test.TestCase``) are not parametrized: they get it
+    without the id suffix.
+    """
+    return getattr(request, "param", DB_VENDOR)
 
 
 def _postgres_unreachable() -> str | None:

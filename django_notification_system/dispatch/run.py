@@ -3,7 +3,9 @@
 ``process_notifications`` is the one function the management command wraps; Celery
 tasks or views can call it the same way. No database transaction is open while a
 handler runs: each handler call runs in a worker thread, outside every transaction,
-with ``NOTIFICATION_SYSTEM_HANDLER_TIMEOUT`` seconds to answer.
+with ``NOTIFICATION_SYSTEM_HANDLER_TIMEOUT`` seconds to answer. Called inside the
+caller's transaction, handlers run on the calling thread instead (see
+:mod:`.caller_transaction`).
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ from ..models import Notification
 from ..notification_handlers.base import OUTCOME_TYPES, Outcome, Retry
 from ..preferences.dispatch import disabled_by_preference
 from ..signals import batch_recorded, notifications_settled, send_robust
+from .caller_transaction import caller_holds_transaction
 from .claim import claim_batch, due_notifications
 from .load import claimed_notifications
 from .locking import retry_if_locked
@@ -103,7 +106,10 @@ def send_with_handler(handler: Handler, notifications: list) -> list[Outcome]:
     """
     count = len(notifications)
     try:
-        outcomes = _run_in_thread(handler, notifications, conf.handler_timeout())
+        if caller_holds_transaction():
+            outcomes = handler.send(notifications)  # on the caller's connection, no timeout
+        else:
+            outcomes = _run_in_thread(handler, notifications, conf.handler_timeout())
     except CONFIGURATION_ERRORS:
         raise
     except HandlerTimeout as exc:
@@ -268,9 +274,10 @@ def process_notifications(
     counts due rows per channel. ``should_stop`` is asked before each batch (the command
     wires SIGTERM/SIGINT to it); ``on_batch`` is called after each batch (progress).
     Rows scheduled after the run started wait for the next run, so a RETRY with no
-    delay is not retried within the same run. Call it outside any transaction: inside
-    one, nothing is committed until the caller's transaction ends, and the handlers run
-    while it is open.
+    delay is not retried within the same run. Called inside a transaction (a
+    ``TestCase``, ``ATOMIC_REQUESTS``, ``atomic()``), handlers run on the calling thread
+    and connection, so they see (and may save) the caller's uncommitted rows; nothing is
+    committed until the caller's transaction ends and the handler timeout is not enforced.
     """
     size = batch_size or conf.batch_size()
     lease = timedelta(seconds=conf.lease_seconds())

@@ -52,6 +52,7 @@ def test_opted_out_inactive_and_unknown_channels_are_settled_with_a_reason(make_
     assert all(rows[n.pk].claim_token is None for n in opted + inactive + unknown)
 
 
+@pytest.mark.django_db(transaction=True)  # outside a transaction: the timeout is enforced
 @override_settings(NOTIFICATION_SYSTEM_HANDLER_TIMEOUT=1)
 @pytest.mark.parametrize("channel", ["raising", "garbage", "hanging"])
 def test_a_misbehaving_handler_sends_only_its_rows_to_retry(make_due, channel, caplog):
