@@ -49,13 +49,33 @@ def _has_handler(channel: str) -> bool:
         return True  # the module exists but fails to import: E004 and the dispatcher report it
 
 
+def _unsubscribe_warning(declared: dict) -> list[checks.CheckMessage]:
+    """A warning when categorised email could be unsubscribed from but links cannot be built."""
+    try:
+        base_url = conf.public_base_url()
+    except ImproperlyConfigured:
+        return []  # reported as an error by the settings check
+    if base_url or all(c.is_locked("email") for c in declared.values()):
+        return []
+    return [
+        checks.Warning(
+            f"{SETTING} is set but NOTIFICATION_SYSTEM_PUBLIC_BASE_URL is not: categorised "
+            "emails will carry no one-click unsubscribe (List-Unsubscribe) header.",
+            hint="Set NOTIFICATION_SYSTEM_PUBLIC_BASE_URL to the site's public URL, e.g. "
+            "'https://www.example.com'.",
+            id="django_notification_system.W001",
+        )
+    ]
+
+
 def check_categories() -> list[checks.CheckMessage]:
-    """Errors for a malformed ``NOTIFICATION_SYSTEM_CATEGORIES`` or a channel nothing serves."""
+    """Errors for a malformed ``NOTIFICATION_SYSTEM_CATEGORIES`` or a channel nothing serves;
+    a warning when one-click unsubscribe links cannot be built."""
     try:
         declared = categories()
     except ImproperlyConfigured as exc:
         return [checks.Error(str(exc), id="django_notification_system.E005")]
-    errors: list[checks.CheckMessage] = []
+    errors: list[checks.CheckMessage] = _unsubscribe_warning(declared) if declared else []
     known = None
     for category in declared.values():
         for channel in sorted(category.channels()):

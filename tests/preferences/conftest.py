@@ -17,3 +17,6 @@ CATEGORIES = {
 def categories():
     with override_settings(NOTIFICATION_SYSTEM_CATEGORIES=CATEGORIES):
         yield CATEGORIES
+
+
+from tests.ops.conftest import browser  # noqa: E402, F401  (the headless Chromium fixture)

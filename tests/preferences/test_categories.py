@@ -15,7 +15,10 @@ from tests.preferences.conftest import CATEGORIES
 
 
 def _messages(setting) -> list[str]:
-    with override_settings(NOTIFICATION_SYSTEM_CATEGORIES=setting):
+    with override_settings(
+        NOTIFICATION_SYSTEM_CATEGORIES=setting,
+        NOTIFICATION_SYSTEM_PUBLIC_BASE_URL="https://www.example.com",
+    ):
         return [f"{e.id}: {e.msg}" for e in check_settings()]
 
 
@@ -90,3 +93,12 @@ def test_unknown_category_names_the_known_ones():
         pytest.raises(ValueError, match="NOTIFICATION_SYSTEM_CATEGORIES is empty"),
     ):
         get_category("news")
+
+
+def test_a_missing_public_base_url_is_a_warning_when_email_can_be_unsubscribed():
+    with override_settings(NOTIFICATION_SYSTEM_PUBLIC_BASE_URL=""):
+        (warning,) = check_settings()
+        assert warning.id == "django_notification_system.W001"
+        assert "NOTIFICATION_SYSTEM_PUBLIC_BASE_URL" in warning.msg
+        with override_settings(NOTIFICATION_SYSTEM_CATEGORIES={"s": {"critical": True}}):
+            assert check_settings() == []

@@ -61,6 +61,7 @@ class Command(BaseCommand):
                     body=f"<p>Hello <b>{username}</b>, this is your demo notification.</p>",
                     scheduled_delivery=now,
                     retry_time_interval=5,
+                    category="tips",
                 )
             )
             created += self._seed_sms_and_push(user, now)
