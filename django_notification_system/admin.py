@@ -9,6 +9,7 @@ from django.db.models import Case, Count, F, PositiveIntegerField, QuerySet, Val
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
+from .dispatch.claim import RESEND_RESET
 from .models import (
     DeliveryAttempt,
     Notification,
@@ -199,7 +200,9 @@ class NotificationAdmin(admin.ModelAdmin):
     def channel(self, obj: Notification) -> str:
         return obj.target_user_record.target.name
 
-    @admin.action(description="Retry now (failed and retrying notifications)")
+    @admin.action(
+        description="Retry now (failed and retrying notifications)", permissions=["change"]
+    )
     def retry_now(self, request, queryset) -> None:
         now = timezone.now()
         changed = queryset.filter(
@@ -217,10 +220,13 @@ class NotificationAdmin(admin.ModelAdmin):
             lease_expires_at=None,
             claim_token=None,
             modified_date=now,
+            **RESEND_RESET,
         )
         self.message_user(request, f"{changed} notification(s) will be retried now.")
 
-    @admin.action(description="Cancel (scheduled and retrying notifications)")
+    @admin.action(
+        description="Cancel (scheduled and retrying notifications)", permissions=["change"]
+    )
     def cancel(self, request, queryset) -> None:
         now = timezone.now()
         changed = queryset.filter(status__in=[Notification.SCHEDULED, Notification.RETRY]).update(

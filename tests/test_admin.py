@@ -108,3 +108,41 @@ def test_user_autocomplete_is_used_when_the_user_admin_searches(staff_client):
     response = staff_client.get(url)
     assert response.status_code == 200
     assert "admin-autocomplete" in response.content.decode()
+
+
+@pytest.fixture
+def view_only_client(client, django_user_model):
+    from django.contrib.auth.models import Permission
+
+    viewer = django_user_model.objects.create_user("viewer", "viewer@example.com", "pw")
+    viewer.is_staff = True
+    viewer.save()
+    viewer.user_permissions.add(
+        Permission.objects.get(
+            codename="view_notification", content_type__app_label="django_notification_system"
+        )
+    )
+    client.force_login(viewer)
+    return client
+
+
+def test_view_only_staff_can_neither_see_nor_run_the_changing_actions(view_only_client):
+    """Issue 13 case 4: "Retry now" and "Cancel" need the change permission."""
+    past = timezone.now() - timezone.timedelta(days=1)
+    failed = factories.notification(
+        title="f", status=Notification.DELIVERY_FAILURE, attempted_delivery=past
+    )
+    scheduled = factories.notification(factories.record(factories.user("s")), title="s")
+    url = reverse("admin:django_notification_system_notification_changelist")
+
+    page = view_only_client.get(url)
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert "f" in [n.title for n in page.context["cl"].result_list]
+    assert 'value="retry_now"' not in html and 'value="cancel"' not in html
+
+    before = list(Notification.objects.order_by("pk").values())
+    for action in ("retry_now", "cancel"):
+        response = _action(view_only_client, action, [failed, scheduled])
+        assert response.status_code in (200, 403)
+    assert list(Notification.objects.order_by("pk").values()) == before

@@ -20,6 +20,11 @@ from django.db.models import Q, QuerySet
 from ..models import Notification
 from .locking import retry_if_locked
 
+#: What a previous attempt left that must not outlive it: a claim starts a new send, whose
+#: provider id and reports replace the old ones (DeliveryAttempt keeps the history), so
+#: callbacks for the old message id no longer match the row.
+RESEND_RESET = {"provider_message_id": "", "provider_status": "", "provider_status_at": None}
+
 
 def due_condition(due_before: datetime, now: datetime) -> Q:
     """Rows a run may claim: pending, scheduled by ``due_before``, not under a live lease."""
@@ -70,6 +75,7 @@ def claim_batch(
         "lease_expires_at": now + lease,
         "claim_token": token,
         "modified_date": now,
+        **RESEND_RESET,
     }
     if connection.features.has_select_for_update_skip_locked:
         locked = candidates.select_for_update(skip_locked=True, of=("self",)).values("pk")

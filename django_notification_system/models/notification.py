@@ -8,6 +8,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from .abstract import CreatedModifiedAbstractModel, check_constraint
+from .extra import extra_fingerprint, validate_extra
 from .target_user_record import TargetUserRecord
 
 ALL_STATUSES = [
@@ -19,6 +20,43 @@ ALL_STATUSES = [
     "INACTIVE DEVICE",
     "OPTED OUT",
 ]
+
+
+def check_title(title: object) -> None:
+    """Raise ``ValueError`` for a title with a line break: it could never be an email subject."""
+    if isinstance(title, str) and ("\r" in title or "\n" in title):
+        raise ValueError("A notification title cannot contain a line break (CR or LF).")
+
+
+class NotificationQuerySet(models.QuerySet):
+    """Keeps ``extra_hash`` in step with ``extra`` in the bulk paths that skip ``save()``."""
+
+    def bulk_create(self, objs, *args, **kwargs):
+        objs = list(objs)
+        for obj in objs:
+            obj.extra_hash = extra_fingerprint(obj.extra)
+        return super().bulk_create(objs, *args, **kwargs)
+
+    def bulk_update(self, objs, fields, *args, **kwargs):
+        fields = list(fields)
+        if "extra" in fields:
+            objs = list(objs)
+            for obj in objs:
+                obj.extra_hash = extra_fingerprint(obj.extra)
+            fields.append("extra_hash")
+        return super().bulk_update(objs, fields, *args, **kwargs)
+
+    def update(self, **kwargs):
+        extra = kwargs.get("extra")
+        if "extra" in kwargs and "extra_hash" not in kwargs:
+            if hasattr(extra, "resolve_expression"):
+                raise ValueError(
+                    "update extra with a value, not an expression: extra_hash follows it"
+                )
+            kwargs["extra_hash"] = extra_fingerprint(extra)
+        return super().update(**kwargs)
+
+    update.alters_data = True
 
 
 class Notification(CreatedModifiedAbstractModel):
@@ -35,6 +73,11 @@ class Notification(CreatedModifiedAbstractModel):
        mark it OPTED OUT).
 
     Rules 1 and 2 are also database check constraints, so bulk updates cannot break them.
+
+    A new notification's ``extra`` must be at most 32 levels deep and 8 KB as JSON, and its
+    title must not contain a line break (``ValueError`` otherwise). The de-duplication rule
+    (``dns_notification_unique_pending``) compares ``extra`` through ``extra_hash``, kept in
+    step by ``save()``, ``bulk_create()``, ``bulk_update()`` and ``update()``.
     """
 
     SCHEDULED = "SCHEDULED"
@@ -65,6 +108,13 @@ class Notification(CreatedModifiedAbstractModel):
     title = models.CharField(max_length=100)
     body = models.TextField(blank=True, default="")
     extra = models.JSONField(blank=True, null=True, default=dict)
+    extra_hash = models.CharField(
+        max_length=64,
+        null=True,
+        blank=True,
+        editable=False,
+        help_text="SHA-256 of extra's canonical JSON: the de-duplication rule compares this.",
+    )
     category = models.CharField(
         max_length=64,
         blank=True,
@@ -98,13 +148,15 @@ class Notification(CreatedModifiedAbstractModel):
     provider_status = models.CharField(max_length=32, blank=True, default="")
     provider_status_at = models.DateTimeField(null=True, blank=True)
 
+    objects = NotificationQuerySet.as_manager()
+
     class Meta:
         db_table = "notification_system_notification"
         verbose_name = "notification"
         verbose_name_plural = "notifications"
         constraints = [
             models.UniqueConstraint(
-                fields=["target_user_record", "scheduled_delivery", "title", "extra"],
+                fields=["target_user_record", "scheduled_delivery", "title", "extra_hash"],
                 name="dns_notification_unique_pending",
             ),
             check_constraint(
@@ -139,7 +191,15 @@ class Notification(CreatedModifiedAbstractModel):
         return f"{self.title} - {self.status} - {self.scheduled_delivery:%Y-%m-%d %H:%M}"
 
     def save(self, *args, **kwargs) -> None:
+        if self._state.adding:
+            check_title(self.title)
+            if self.extra is not None:
+                validate_extra(self.extra)
         self.validate_rules()
+        self.extra_hash = extra_fingerprint(self.extra)
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None and "extra" in update_fields:
+            kwargs["update_fields"] = {*update_fields, "extra_hash"}
         super().save(*args, **kwargs)
 
     def validate_rules(self) -> None:

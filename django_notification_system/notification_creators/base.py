@@ -35,6 +35,8 @@ from django.utils import timezone
 from ..exceptions import NotificationsNotCreated, UserHasNoTargetRecords, UserIsOptedOut
 from ..loading import find_module
 from ..models import Notification, NotificationOptOut, TargetUserRecord
+from ..models.extra import extra_fingerprint, validate_extra
+from ..models.notification import check_title
 from ..preferences.categories import Category, get_category
 from ..preferences.resolution import enabled_expression
 
@@ -82,27 +84,27 @@ class CreationResult:
 def normalise_extra(extra: Any) -> dict:
     """``extra`` as a JSON-safe dict with keys sorted at every level (``None`` -> ``{}``).
 
-    Sorted keys make ``{"a": 1, "b": 2}`` and ``{"b": 2, "a": 1}`` the same stored text on
-    SQLite, where JSON is compared as text by the de-duplication constraint.
+    ``ValueError`` when it is not a dict, nests more than ``MAX_EXTRA_DEPTH`` (32) levels or
+    is larger than ``MAX_EXTRA_BYTES`` (8 KB) as JSON. Sorted keys make ``{"a": 1, "b": 2}``
+    and ``{"b": 2, "a": 1}`` the same stored data, hence the same ``extra_hash``.
     """
     if extra is None:
         return {}
     if not isinstance(extra, dict):
         raise ValueError(f"extra must be a dict, not {type(extra).__name__}")
-    try:
-        return json.loads(json.dumps(extra, sort_keys=True, allow_nan=False))
-    except (TypeError, ValueError) as exc:
-        raise ValueError(f"extra must be JSON-serialisable: {exc}") from exc
+    return json.loads(validate_extra(extra))
 
 
 def validate_title(title: Any) -> str:
-    """The title, or a ``ValueError`` if it is not a non-empty string within the field's limit."""
+    """The title, or a ``ValueError`` if it is not a non-empty, single-line string within the
+    field's limit (a line break could never be sent as an email subject)."""
     if not isinstance(title, str) or not title.strip():
         raise ValueError("A notification needs a non-empty title.")
     if len(title) > TITLE_MAX_LENGTH:
         raise ValueError(
             f"The title is {len(title)} characters long; the limit is {TITLE_MAX_LENGTH}."
         )
+    check_title(title)
     return title
 
 
@@ -172,6 +174,7 @@ def create_notifications(
         title=validate_title(title),
         body=body if body is not None else "",
         extra=extra,
+        extra_hash=extra_fingerprint(extra),
         category=chosen.key if chosen else "",
         status=Notification.SCHEDULED,
         scheduled_delivery=resolve_scheduled_delivery(scheduled_delivery),

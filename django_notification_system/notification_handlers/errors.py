@@ -27,20 +27,35 @@ def describe(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {message}".strip()[:MAX_ERROR_LENGTH]
 
 
+#: A Retry-After beyond this is absurd; the dispatcher clamps every provider delay to
+#: ``NOTIFICATION_SYSTEM_MAX_BACKOFF_MINUTES`` anyway, this only keeps parsing finite.
+MAX_RETRY_AFTER = timedelta(days=366)
+
+
 def parse_retry_after(value: str | None) -> timedelta | None:
-    """A ``Retry-After`` header (seconds or an HTTP date) as a delay; ``None`` if absent/bad."""
+    """A ``Retry-After`` header (seconds or an HTTP date) as a delay; ``None`` if absent/bad.
+
+    Any value, however large or far in the future, gives a delay of at most
+    :data:`MAX_RETRY_AFTER`: no later date arithmetic can overflow.
+    """
     if not value:
         return None
     value = value.strip()
-    if value.isdigit():
-        return timedelta(seconds=int(value))
+    if value.isascii() and value.isdigit():
+        # More than 8 digits is over three years: no need to convert a huge number.
+        seconds = int(value) if len(value) <= 8 else MAX_RETRY_AFTER.total_seconds()
+        return min(timedelta(seconds=seconds), MAX_RETRY_AFTER)
     try:
         when = parsedate_to_datetime(value)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError, IndexError):
         return None
     if when.tzinfo is None:
         when = when.replace(tzinfo=timezone.utc)
-    return max(when - datetime.now(timezone.utc), timedelta(0))
+    try:
+        delay = when - datetime.now(timezone.utc)
+    except OverflowError:
+        return MAX_RETRY_AFTER
+    return min(max(delay, timedelta(0)), MAX_RETRY_AFTER)
 
 
 def retry_after_header(headers: Mapping[str, str] | None) -> timedelta | None:

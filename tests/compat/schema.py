@@ -6,7 +6,7 @@ from django.apps import apps
 from django.db import connection
 
 APP = "django_notification_system"
-PENDING_UNIQUE = ["target_user_record_id", "scheduled_delivery", "title", "extra"]
+PENDING_UNIQUE = ["target_user_record_id", "scheduled_delivery", "title", "extra_hash"]
 
 
 def schema_problems() -> list[str]:

@@ -181,3 +181,13 @@ def test_template_errors_reach_the_caller(record):
             record.user, "T", extra={"template_name": "creators/broken.html"}
         )
     assert not Notification.objects.exists()
+
+
+@pytest.mark.parametrize("title", ["Hi\r\nBcc: victim@example.com", "two\nlines", "cr\ronly"])
+def test_title_with_a_line_break_is_refused_at_creation(record, title):
+    """Issue 13 case 7: it could never be sent as an email subject (it was retried forever)."""
+    with pytest.raises(ValueError, match="line break"):
+        email.create_notification(record.user, title, "B")
+    with pytest.raises(ValueError, match="line break"):
+        factories.notification(record, title=title)
+    assert not Notification.objects.exists()

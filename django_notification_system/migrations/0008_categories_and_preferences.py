@@ -11,7 +11,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("django_notification_system", "0006_preload_targets"),
+        ("django_notification_system", "0007_notification_extra_hash"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
