@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import importlib
+
 from django.core import checks
 from django.core.exceptions import ImproperlyConfigured
 
@@ -16,6 +18,8 @@ _SCALARS = (
     conf.retry_policy,
     conf.targets,
     conf.public_base_url,
+    conf.enqueue_on_create,
+    conf.enqueue_coalesce_seconds,
 )
 
 
@@ -46,7 +50,34 @@ def check_settings(app_configs=None, **kwargs) -> list[checks.CheckMessage]:
     except ImproperlyConfigured:
         pass  # already reported above
     errors.extend(check_categories())
+    errors.extend(check_enqueue_backend())
     return errors
+
+
+def check_enqueue_backend() -> list[checks.CheckMessage]:
+    """The framework named by ``NOTIFICATION_SYSTEM_ENQUEUE_ON_CREATE`` must be importable."""
+    try:
+        backend = conf.enqueue_on_create()
+    except ImproperlyConfigured:
+        return []  # reported with the other settings
+    if backend is None:
+        return []
+    module = "tasks" if backend == "tasks" else "contrib.celery"
+    try:
+        imported = importlib.import_module(f"django_notification_system.{module}")
+    except ImportError as exc:
+        problem = str(exc)
+    else:
+        missing = getattr(imported, "framework_task", True) is None
+        problem = imported.INSTALL_HINT if missing else None
+    if problem is None:
+        return []
+    return [
+        checks.Error(
+            f"NOTIFICATION_SYSTEM_ENQUEUE_ON_CREATE is {backend!r} but {problem}",
+            id="django_notification_system.E005",
+        )
+    ]
 
 
 @checks.register(checks.Tags.database)

@@ -30,9 +30,14 @@ DEFAULTS: dict[str, Any] = {
     "NOTIFICATION_SYSTEM_PUBLIC_BASE_URL": "",
     # Categories and preferences (see preferences/categories.py).
     "NOTIFICATION_SYSTEM_CATEGORIES": {},
+    # Workers: what creators enqueue after commit (None = cron only), and the coalescing window.
+    "NOTIFICATION_SYSTEM_ENQUEUE_ON_CREATE": None,
+    "NOTIFICATION_SYSTEM_ENQUEUE_COALESCE_SECONDS": 0.2,
 }
 
 RETRY_POLICIES = ("fixed", "exponential")
+#: Where creators may enqueue a ``deliver_due`` hint; ``None`` leaves delivery to cron.
+ENQUEUE_BACKENDS = (None, "tasks", "celery")
 
 _MISSING = object()
 
@@ -143,3 +148,28 @@ def public_base_url() -> str:
             f"'https://example.com', not {value!r}"
         )
     return value.rstrip("/")
+
+
+def enqueue_on_create() -> str | None:
+    """``None`` (cron only), ``"tasks"`` (Django's task framework) or ``"celery"``.
+
+    Read from ``NOTIFICATION_SYSTEM_ENQUEUE_ON_CREATE``; see docs/workers.rst.
+    """
+    value = get("NOTIFICATION_SYSTEM_ENQUEUE_ON_CREATE")
+    if value not in ENQUEUE_BACKENDS:
+        raise NotificationSystemConfigurationError(
+            "NOTIFICATION_SYSTEM_ENQUEUE_ON_CREATE must be None, 'tasks' or 'celery', "
+            f"not {value!r}"
+        )
+    return value
+
+
+def enqueue_coalesce_seconds() -> float:
+    """Seconds within which one process folds its ``deliver_due`` enqueues into one."""
+    value = get("NOTIFICATION_SYSTEM_ENQUEUE_COALESCE_SECONDS")
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= value <= 60:
+        raise NotificationSystemConfigurationError(
+            "NOTIFICATION_SYSTEM_ENQUEUE_COALESCE_SECONDS must be a number of seconds "
+            f"between 0 and 60, not {value!r}"
+        )
+    return float(value)

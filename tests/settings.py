@@ -6,6 +6,7 @@ once. Child processes started by tests set ``DNS_DB_NAME`` to reach the test dat
 """
 
 import hashlib
+import importlib.util
 import os
 import tempfile
 from pathlib import Path
@@ -97,3 +98,16 @@ EMAIL_BACKEND = os.environ.get(
 EMAIL_FILE_PATH = os.environ.get("DNS_EMAIL_FILE_PATH", "")
 DEFAULT_FROM_EMAIL = "tests@example.com"
 NOTIFICATION_SYSTEM_TARGETS = {"email": {"from_email": "notifications@example.com"}}
+
+# Workers (tests/workers): the task framework's database backend when the [tasks] extra is
+# installed, and Celery over the local Redis (DNS_REDIS_URL) on a queue of this checkout.
+if importlib.util.find_spec("django_tasks_db"):
+    INSTALLED_APPS += ["django_tasks", "django_tasks_db"]
+    TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
+REDIS_URL = os.environ.get("DNS_REDIS_URL", "redis://127.0.0.1:6379/0")
+CELERY_BROKER_URL = REDIS_URL
+CELERY_RESULT_BACKEND = REDIS_URL
+CELERY_RESULT_EXPIRES = 3600
+CELERY_TASK_DEFAULT_QUEUE = os.environ.get("DNS_CELERY_QUEUE", f"dns-tests-{_TAG}")
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False
+NOTIFICATION_SYSTEM_BATCH_SIZE = int(os.environ.get("DNS_BATCH_SIZE", "500"))

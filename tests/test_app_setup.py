@@ -25,9 +25,10 @@ print(sorted(NotificationTarget.objects.values_list("notification_module_name", 
 BLOCK_EXTRAS = """
 import sys
 class BlockExtras:
-    BLOCKED = ("twilio", "exponent_server_sdk", "anymail", "django_crontab")
+    BLOCKED = ("twilio", "exponent_server_sdk", "anymail", "django_crontab", "celery",
+               "kombu", "redis", "django_tasks", "django_tasks_db")
     def find_spec(self, name, path=None, target=None):
-        if name.split(".")[0] in self.BLOCKED:
+        if name.split(".")[0] in self.BLOCKED or name == "django.tasks":
             raise ImportError(f"{name} blocked for this test")
 sys.meta_path.insert(0, BlockExtras())
 """

@@ -32,6 +32,7 @@ from django.db import NotSupportedError, connections, router
 from django.db.models import Exists, F, OuterRef, QuerySet, Value
 from django.utils import timezone
 
+from ..enqueue import after_creation
 from ..exceptions import NotificationsNotCreated, UserHasNoTargetRecords, UserIsOptedOut
 from ..loading import find_module
 from ..models import Notification, NotificationOptOut, TargetUserRecord
@@ -188,6 +189,7 @@ def create_notifications(
     result = CreationResult()
     for batch in _user_batches(users, max(batch_size, 1), db):
         _create_for_batch(batch, channel, template, db, result, chosen)
+    after_creation(channel, result.created, db)
     logger.info("%s notifications: %s", channel, result.counts())
     return result
 
