@@ -9,6 +9,7 @@ from django.db.models import Case, Count, F, PositiveIntegerField, QuerySet, Val
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
+from .cancellation import cancel_queryset
 from .dispatch.claim import RESEND_RESET
 from .models import (
     DeliveryAttempt,
@@ -16,6 +17,7 @@ from .models import (
     NotificationOptOut,
     NotificationPreference,
     NotificationTarget,
+    NotificationUserSettings,
     TargetUserRecord,
 )
 from .preferences import ANY, categories, site_channels
@@ -173,6 +175,8 @@ class NotificationAdmin(admin.ModelAdmin):
         "provider_message_id",
         "provider_status",
         "provider_status_at",
+        "idempotency_key",
+        "cancel_key",
         "created_date",
         "modified_date",
     )
@@ -228,13 +232,7 @@ class NotificationAdmin(admin.ModelAdmin):
         description="Cancel (scheduled and retrying notifications)", permissions=["change"]
     )
     def cancel(self, request, queryset) -> None:
-        now = timezone.now()
-        changed = queryset.filter(status__in=[Notification.SCHEDULED, Notification.RETRY]).update(
-            status=Notification.DELIVERY_FAILURE,
-            attempted_delivery=Coalesce(F("attempted_delivery"), Value(now)),
-            last_error=f"Cancelled in the admin by user {request.user.pk}.",
-            modified_date=now,
-        )
+        changed = cancel_queryset(queryset, f"the admin (user {request.user.pk})")
         level = messages.SUCCESS if changed else messages.WARNING
         self.message_user(request, f"{changed} notification(s) cancelled.", level=level)
 
@@ -284,3 +282,14 @@ class DeliveryAttemptAdmin(admin.ModelAdmin):
     search_fields = ("provider_message_id", "notification__id")
     raw_id_fields = ("notification",)
     show_full_result_count = False
+
+
+@admin.register(NotificationUserSettings)
+class NotificationUserSettingsAdmin(UserAutocompleteMixin, admin.ModelAdmin):
+    list_display = ("user", "timezone", "quiet_hours_start", "quiet_hours_end", "modified_date")
+    list_filter = ("timezone",)
+    list_select_related = ("user",)
+    fields = ("user", "timezone", "quiet_hours_start", "quiet_hours_end")
+
+    def get_search_fields(self, request):
+        return ("timezone", *user_search_fields("user__"))

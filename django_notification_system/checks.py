@@ -18,6 +18,7 @@ _SCALARS = (
     conf.retry_policy,
     conf.targets,
     conf.public_base_url,
+    conf.quiet_hours_channels,
     conf.enqueue_on_create,
     conf.enqueue_coalesce_seconds,
 )

@@ -30,6 +30,8 @@ DEFAULTS: dict[str, Any] = {
     "NOTIFICATION_SYSTEM_PUBLIC_BASE_URL": "",
     # Categories and preferences (see preferences/categories.py).
     "NOTIFICATION_SYSTEM_CATEGORIES": {},
+    # Quiet hours: channels held back during a user's quiet hours.
+    "NOTIFICATION_SYSTEM_QUIET_HOURS_CHANNELS": ["twilio", "expo"],
     # Workers: what creators enqueue after commit (None = cron only), and the coalescing window.
     "NOTIFICATION_SYSTEM_ENQUEUE_ON_CREATE": None,
     "NOTIFICATION_SYSTEM_ENQUEUE_COALESCE_SECONDS": 0.2,
@@ -148,6 +150,22 @@ def public_base_url() -> str:
             f"'https://example.com', not {value!r}"
         )
     return value.rstrip("/")
+
+
+def quiet_hours_channels() -> list[str]:
+    """Channels (``notification_module_name``) held back during a user's quiet hours."""
+    name = "NOTIFICATION_SYSTEM_QUIET_HOURS_CHANNELS"
+    value = get(name)
+    if (
+        isinstance(value, (str, bytes))
+        or not isinstance(value, (list, tuple, set, frozenset))
+        or not all(isinstance(channel, str) and channel for channel in value)
+    ):
+        raise NotificationSystemConfigurationError(
+            f"{name} must be a list of channel names (notification_module_name), "
+            f"e.g. ['twilio', 'expo'], not {value!r}"
+        )
+    return list(value)
 
 
 def enqueue_on_create() -> str | None:

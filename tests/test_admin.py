@@ -1,6 +1,7 @@
 """The admin through Django's test client: changelists, search, inline, actions."""
 
 import pytest
+from django.contrib.auth import get_user_model
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -98,9 +99,10 @@ def test_cancel_action(staff_client):
     response = _action(staff_client, "cancel", [scheduled])
     assert "1 notification(s) cancelled" in response.content.decode()
     scheduled.refresh_from_db()
-    assert scheduled.status == Notification.DELIVERY_FAILURE
-    assert "Cancelled" in scheduled.last_error
-    assert scheduled.attempted_delivery is not None
+    assert scheduled.status == Notification.CANCELLED
+    root = get_user_model().objects.get(username="root")
+    assert scheduled.last_error == f"Cancelled by the admin (user {root.pk})."
+    assert scheduled.attempted_delivery is None  # left as it was
 
 
 def test_user_autocomplete_is_used_when_the_user_admin_searches(staff_client):

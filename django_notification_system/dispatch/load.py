@@ -35,6 +35,8 @@ BOOKKEEPING_FIELDS = frozenset(
         "provider_status",
         "provider_status_at",
         "last_error",
+        "idempotency_key",
+        "cancel_key",
     }
 )
 #: Columns whose value the claim itself wrote (set from it, not read back).

@@ -26,6 +26,7 @@ from .. import conf
 from ..models import Notification
 from ..notification_handlers.base import OUTCOME_TYPES, Outcome, Retry
 from ..preferences.dispatch import disabled_by_preference
+from ..quiet_hours.hold import HELD, hold_for_quiet_hours
 from ..signals import batch_recorded, notifications_settled, send_robust
 from .caller_transaction import caller_holds_transaction
 from .claim import claim_batch, due_notifications
@@ -169,6 +170,8 @@ class _Batch:
 
     def run(self, notifications: list[Notification]) -> None:
         self.split(notifications)
+        if held := hold_for_quiet_hours(self.token, self.to_send, timezone.now()):
+            self.summary.counts[HELD] += held
         self.resolve_handlers()
         for (status, reason), rows in self.to_settle.items():
             self.settle(rows, status, reason)

@@ -1,5 +1,6 @@
 """The documented models: targets, target user records, opt-outs, notifications,
-plus the per-attempt delivery log and per-category preferences."""
+plus the per-attempt delivery log, per-category preferences and per-user settings
+(time zone, quiet hours)."""
 
 from .attempt import DeliveryAttempt
 from .notification import Notification
@@ -7,6 +8,7 @@ from .opt_out import NotificationOptOut
 from .preference import NotificationPreference
 from .target import NotificationTarget
 from .target_user_record import TargetUserRecord
+from .user_settings import NotificationUserSettings
 
 __all__ = [
     "DeliveryAttempt",
@@ -14,5 +16,6 @@ __all__ = [
     "NotificationOptOut",
     "NotificationPreference",
     "NotificationTarget",
+    "NotificationUserSettings",
     "TargetUserRecord",
 ]

@@ -19,7 +19,12 @@ ALL_STATUSES = [
     "RETRY",
     "INACTIVE DEVICE",
     "OPTED OUT",
+    "CANCELLED",
 ]
+#: Statuses that may have no attempted delivery date (documented rule 2).
+UNATTEMPTED_STATUSES = ["SCHEDULED", "OPTED OUT", "CANCELLED"]
+#: Longest idempotency or cancel key.
+KEY_MAX_LENGTH = 255
 
 
 def check_title(title: object) -> None:
@@ -63,12 +68,14 @@ class Notification(CreatedModifiedAbstractModel):
     """A notification scheduled for delivery to one target user record.
 
     Statuses are the documented 1.5.3 ones plus ``SENDING``, the in-flight state a
-    dispatcher holds under a lease while it talks to the provider.
+    dispatcher holds under a lease while it talks to the provider, and ``CANCELLED``
+    (withdrawn by ``cancel_notifications`` or the admin before it was sent).
 
     Save-time rules (documented for 1.5.3, enforced on every ``save()``):
 
     1. a SCHEDULED notification cannot have an attempted delivery date;
-    2. any status other than SCHEDULED or OPTED OUT needs an attempted delivery date;
+    2. any status other than SCHEDULED, OPTED OUT or CANCELLED needs an attempted
+       delivery date (a cancelled row keeps the one it had, possibly none);
     3. a notification of a user with an active opt-out cannot be saved (except to
        mark it OPTED OUT).
 
@@ -87,8 +94,10 @@ class Notification(CreatedModifiedAbstractModel):
     RETRY = "RETRY"
     INACTIVE_DEVICE = "INACTIVE DEVICE"
     OPTED_OUT = "OPTED OUT"
+    CANCELLED = "CANCELLED"
 
     STATUS_CHOICES = (
+        (CANCELLED, "Cancelled"),
         (DELIVERED, "Delivered"),
         (DELIVERY_FAILURE, "Delivery Failure"),
         (INACTIVE_DEVICE, "Inactive Device"),
@@ -100,7 +109,7 @@ class Notification(CreatedModifiedAbstractModel):
     #: Statuses the dispatcher may still act on.
     PENDING_STATUSES = (SCHEDULED, RETRY, SENDING)
     #: Statuses nothing will change any more (retention may delete them).
-    FINAL_STATUSES = (DELIVERED, DELIVERY_FAILURE, INACTIVE_DEVICE, OPTED_OUT)
+    FINAL_STATUSES = (DELIVERED, DELIVERY_FAILURE, INACTIVE_DEVICE, OPTED_OUT, CANCELLED)
 
     target_user_record = models.ForeignKey(
         TargetUserRecord, on_delete=models.CASCADE, related_name="notifications"
@@ -133,6 +142,19 @@ class Notification(CreatedModifiedAbstractModel):
     max_retries = models.PositiveIntegerField(
         default=3, help_text="Maximum number of delivery attempts."
     )
+    idempotency_key = models.CharField(
+        max_length=KEY_MAX_LENGTH,
+        blank=True,
+        default="",
+        help_text="Creating again with this key for the same target user record creates "
+        "nothing (unique per record while the row exists).",
+    )
+    cancel_key = models.CharField(
+        max_length=KEY_MAX_LENGTH,
+        blank=True,
+        default="",
+        help_text="cancel_notifications(cancel_key) withdraws the pending rows with this key.",
+    )
 
     # Dispatcher bookkeeping.
     lease_expires_at = models.DateTimeField(
@@ -159,6 +181,11 @@ class Notification(CreatedModifiedAbstractModel):
                 fields=["target_user_record", "scheduled_delivery", "title", "extra_hash"],
                 name="dns_notification_unique_pending",
             ),
+            models.UniqueConstraint(
+                fields=["target_user_record", "idempotency_key"],
+                condition=~Q(idempotency_key=""),
+                name="dns_notification_unique_key",
+            ),
             check_constraint(
                 Q(status__in=ALL_STATUSES),
                 name="dns_notification_status_valid",
@@ -168,7 +195,7 @@ class Notification(CreatedModifiedAbstractModel):
                 name="dns_rule1_scheduled_not_attempted",
             ),
             check_constraint(
-                Q(status__in=["SCHEDULED", "OPTED OUT"]) | Q(attempted_delivery__isnull=False),
+                Q(status__in=UNATTEMPTED_STATUSES) | Q(attempted_delivery__isnull=False),
                 name="dns_rule2_attempted_date_required",
             ),
         ]
@@ -184,6 +211,11 @@ class Notification(CreatedModifiedAbstractModel):
                 fields=["provider_message_id"],
                 condition=~Q(provider_message_id=""),
                 name="dns_notification_provider_idx",
+            ),
+            models.Index(
+                fields=["cancel_key"],
+                condition=~Q(cancel_key=""),
+                name="dns_notification_cancel_idx",
             ),
         ]
 
@@ -210,7 +242,7 @@ class Notification(CreatedModifiedAbstractModel):
                 "delivery date.",
                 code="scheduled_with_attempted_delivery",
             )
-        if self.status not in (self.SCHEDULED, self.OPTED_OUT) and self.attempted_delivery is None:
+        if self.status not in UNATTEMPTED_STATUSES and self.attempted_delivery is None:
             raise ValidationError(
                 f"Rule 2: a notification with status {self.status} must have an attempted "
                 "delivery date.",

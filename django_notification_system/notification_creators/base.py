@@ -8,9 +8,12 @@ whatever the batch's size:
    category off on this channel (a correlated subquery, see ``preferences``) or have no
    active record;
 2. one ``INSERT ... SELECT ... ON CONFLICT DO NOTHING RETURNING``, which creates a row per
-   active record of every eligible user; the unique constraint
-   ``dns_notification_unique_pending`` makes concurrent callers skip rows that exist;
-3. when more than one user got rows, one ``SELECT`` mapping records to users for the report.
+   active record of every eligible user; the unique constraints
+   ``dns_notification_unique_pending`` and ``dns_notification_unique_key`` (idempotency
+   keys) make concurrent callers skip rows that exist;
+3. when more than one user got rows, one ``SELECT`` mapping records to users for the report;
+4. with an idempotency key, one ``SELECT`` of the rows that already held the key
+   (see ``keys.py``).
 
 A channel module may define ``prepare_content(title, body, extra) -> (title, body)`` to
 validate or render its content, and ``DEFAULT_RETRY_TIME_INTERVAL``.
@@ -40,6 +43,7 @@ from ..models.extra import extra_fingerprint, validate_extra
 from ..models.notification import check_title
 from ..preferences.categories import Category, get_category
 from ..preferences.resolution import enabled_expression
+from .keys import rows_with_key, validate_key
 
 logger = logging.getLogger(__name__)
 
@@ -58,6 +62,8 @@ class SkipReason(str, enum.Enum):
     PREFERENCE = "preference"
     NO_ACTIVE_RECORD = "no_active_record"
     ALREADY_SCHEDULED = "already_scheduled"
+    #: A row with the same idempotency key exists (see ``CreationResult.existing``).
+    DUPLICATE_KEY = "duplicate_key"
 
 
 @dataclass
@@ -67,6 +73,8 @@ class CreationResult:
     created: list[Notification] = field(default_factory=list)
     #: user pk -> reason, for every user who got no notification at all.
     skipped: dict[Any, SkipReason] = field(default_factory=dict)
+    #: Rows that already held the idempotency key and so were not created again.
+    existing: list[Notification] = field(default_factory=list)
 
     def skipped_for(self, reason: SkipReason) -> list:
         """The pks of the users skipped for ``reason``."""
@@ -148,6 +156,8 @@ def create_notifications(
     max_retries: int = 3,
     extra: dict | None = None,
     batch_size: int = DEFAULT_BATCH_SIZE,
+    idempotency_key: str | None = None,
+    cancel_key: str | None = None,
     category: str | None = None,
 ) -> CreationResult:
     """Schedule one notification per active record on ``channel`` of each of ``users``.
@@ -159,9 +169,15 @@ def create_notifications(
     this channel are skipped with ``SkipReason.PREFERENCE``, at no extra query. Opted-out
     users, users without an active record and users whose identical notification already
     exists are skipped and reported, never raised.
+
+    ``idempotency_key`` (up to 255 characters): a record that already has a row with this
+    key gets nothing new; such users are skipped as ``SkipReason.DUPLICATE_KEY`` and their
+    rows listed in ``existing``. ``cancel_key`` tags the rows for ``cancel_notifications``.
     """
     chosen = None if category in (None, "") else get_category(category)
     module = find_module(channel, "creators")
+    idempotency_key = validate_key("idempotency_key", idempotency_key)
+    cancel_key = validate_key("cancel_key", cancel_key)
     extra = normalise_extra(extra)
     prepare = getattr(module, "prepare_content", None)
     if prepare is not None:
@@ -181,6 +197,8 @@ def create_notifications(
         scheduled_delivery=resolve_scheduled_delivery(scheduled_delivery),
         retry_time_interval=_validate_count("retry_time_interval", retry_time_interval),
         max_retries=_validate_count("max_retries", max_retries),
+        idempotency_key=idempotency_key,
+        cancel_key=cancel_key,
         created_date=now,
         modified_date=now,
     )
@@ -204,6 +222,8 @@ def create_for_user(
     max_retries: int = 3,
     quiet: bool = False,
     extra: dict | None = None,
+    idempotency_key: str | None = None,
+    cancel_key: str | None = None,
     category: str | None = None,
 ) -> list[Notification]:
     """The documented per-user creator: the created notifications, or the 1.5.3 exceptions.
@@ -212,6 +232,8 @@ def create_for_user(
     (every row already existed) unless ``quiet``; invalid input is a ``ValueError`` always.
     A user whose preferences turn ``category`` off on this channel gets ``[]``, never an
     exception: it is their choice, not the caller's error.
+    With an ``idempotency_key`` the rows that already hold it are returned too (after the
+    created ones), and a call that finds only those returns them instead of raising.
     """
     result = create_notifications(
         [user],
@@ -222,11 +244,15 @@ def create_for_user(
         retry_time_interval=retry_time_interval,
         max_retries=max_retries,
         extra=extra,
+        idempotency_key=idempotency_key,
+        cancel_key=cancel_key,
         category=category,
     )
+    if result.created or result.existing or quiet:
+        return result.created + result.existing
     reason = result.skipped.get(user.pk)
-    if result.created or quiet or reason == SkipReason.PREFERENCE:
-        return result.created
+    if reason == SkipReason.PREFERENCE:
+        return []
     if reason == SkipReason.OPTED_OUT:
         raise UserIsOptedOut()
     if reason == SkipReason.ALREADY_SCHEDULED:
@@ -292,7 +318,17 @@ def _create_for_batch(
     else:
         record_users = dict(records.values_list("pk", "user_id"))
         served = {record_users.get(n.target_user_record_id) for n in created}
-    for pk in eligible - served:
+    unserved = eligible - served
+    if template.idempotency_key:
+        # Also for served users: one of their records may have held the key already.
+        created_pks = {n.pk for n in created}
+        existing = rows_with_key(records, template.idempotency_key, eligible, db)
+        existing = [n for n in existing if n.pk not in created_pks]
+        result.existing.extend(existing)
+        for user_pk in {n.target_user_record.user_id for n in existing} & unserved:
+            result.skipped[user_pk] = SkipReason.DUPLICATE_KEY
+            unserved.discard(user_pk)
+    for pk in unserved:
         result.skipped[pk] = SkipReason.ALREADY_SCHEDULED
 
 

@@ -42,13 +42,17 @@ def create_notification(
     max_retries: int = 3,
     quiet: bool = False,
     extra: dict | None = None,
+    idempotency_key: str | None = None,
+    cancel_key: str | None = None,
     category: str | None = None,
 ) -> list[Notification]:
     """Schedule an email to each active email record of ``user``; return the created rows.
 
     Raises ``UserIsOptedOut``, ``UserHasNoTargetRecords`` or ``NotificationsNotCreated``
-    unless ``quiet``; ``[]`` when the user's preferences turn ``category`` off here;
-    ``ValueError`` for invalid input (no body and no template, ...).
+    unless ``quiet``; ``[]`` when the user's preferences turn ``category`` off here.
+    With an ``idempotency_key`` a repeated call creates nothing and
+    returns the rows the key already names; ``cancel_key`` tags the rows for
+    ``cancel_notifications``. ``ValueError`` for invalid input (no body and no template, ...).
     """
     return create_for_user(
         CHANNEL,
@@ -60,5 +64,7 @@ def create_notification(
         max_retries,
         quiet,
         extra,
-        category,
+        idempotency_key=idempotency_key,
+        cancel_key=cancel_key,
+        category=category,
     )

@@ -32,13 +32,17 @@ def create_notification(
     max_retries: int = 3,
     quiet: bool = False,
     extra: dict | None = None,
+    idempotency_key: str | None = None,
+    cancel_key: str | None = None,
     category: str | None = None,
 ) -> list[Notification]:
     """Schedule an SMS to each active Twilio record of ``user``; return the created rows.
 
     Raises ``UserIsOptedOut``, ``UserHasNoTargetRecords`` or ``NotificationsNotCreated``
-    unless ``quiet``; ``[]`` when the user's preferences turn ``category`` off here;
-    ``ValueError`` for invalid input (a body over 1600 characters, ...).
+    unless ``quiet``; ``[]`` when the user's preferences turn ``category`` off here.
+    With an ``idempotency_key`` a repeated call creates nothing and
+    returns the rows the key already names; ``cancel_key`` tags the rows for
+    ``cancel_notifications``. ``ValueError`` for invalid input (a body over 1600 characters, ...).
     """
     return create_for_user(
         CHANNEL,
@@ -50,5 +54,7 @@ def create_notification(
         max_retries,
         quiet,
         extra,
-        category,
+        idempotency_key=idempotency_key,
+        cancel_key=cancel_key,
+        category=category,
     )

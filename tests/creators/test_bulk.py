@@ -81,6 +81,7 @@ def test_mixed_population_is_reported_per_reason():
         "no_active_record": 4,
         "already_scheduled": 2,
         "preference": 0,
+        "duplicate_key": 0,
     }
 
 

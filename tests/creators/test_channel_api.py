@@ -31,7 +31,7 @@ CHANNELS = {"email": (email, 1440), "twilio": (twilio, 1440), "expo": (expo, 60)
 def test_documented_signature(name):
     module, retry_default = CHANNELS[name]
     params = inspect.signature(module.create_notification).parameters
-    # The 1.5.3 parameters in their order; later additions are optional keywords.
+    # The documented 1.5.3 parameters, in order; later keyword parameters are additions.
     assert list(params)[:8] == [
         "user",
         "title",
@@ -42,6 +42,7 @@ def test_documented_signature(name):
         "quiet",
         "extra",
     ]
+    assert {"idempotency_key", "cancel_key"} <= set(params)
     defaults = {key: p.default for key, p in params.items()}
     assert defaults["body"] == ""
     assert defaults["scheduled_delivery"] is None

@@ -46,6 +46,22 @@ def test_creation_in_atomic_is_enqueued_on_commit_and_delivered_once(
     assert celery_queue.waiting() == 0
 
 
+def test_a_bulk_creation_for_many_users_is_one_enqueue(
+    celery_queue, enqueue_on_create, fresh_coalescer
+):
+    from django_notification_system.notification_creators.base import create_notifications
+
+    enqueue_on_create("celery")
+    users = [factories.user(f"bulk{i}") for i in range(30)]
+    for user in users:
+        factories.record(user, address=f"{user.username}@example.com")
+
+    result = create_notifications(users, "email", "Digest", "For everyone", batch_size=7)
+
+    assert len(result.created) == 30  # five INSERT batches
+    assert celery_queue.waiting() == 1
+
+
 def test_rolled_back_creation_enqueues_nothing(celery_queue, enqueue_on_create, fresh_coalescer):
     enqueue_on_create("celery")
     user = factories.user("bob")

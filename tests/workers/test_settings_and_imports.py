@@ -3,12 +3,15 @@ the coalescer folds a burst into one leading and one trailing enqueue."""
 
 from __future__ import annotations
 
+import importlib.util
+
 import pytest
 from django.core import checks
 from django.test import override_settings
 
 from django_notification_system.enqueue import Coalescer
 from tests.test_app_setup import BARE_PROJECT, BLOCK_EXTRAS, run_python
+from tests.workers.conftest import unavailable
 
 
 def errors_for(**overrides) -> list[str]:
@@ -22,6 +25,9 @@ def errors_for(**overrides) -> list[str]:
 
 @pytest.mark.parametrize("value", [None, "tasks", "celery"])
 def test_the_three_documented_values_pass_the_check(value):
+    needs = {"tasks": "django_tasks", "celery": "celery"}.get(value)
+    if needs and importlib.util.find_spec(needs) is None:
+        unavailable(f"{needs} is not installed (pip install -e '.[all,dev]')")
     assert errors_for(NOTIFICATION_SYSTEM_ENQUEUE_ON_CREATE=value) == []
 
 

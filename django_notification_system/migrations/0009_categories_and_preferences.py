@@ -11,7 +11,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("django_notification_system", "0007_notification_extra_hash"),
+        ("django_notification_system", "0008_keys_cancellation_quiet_hours"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
