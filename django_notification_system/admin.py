@@ -185,7 +185,13 @@ class NotificationAdmin(admin.ModelAdmin):
     date_hierarchy = None
 
     def get_search_fields(self, request):
-        return ("title", "provider_message_id", *user_search_fields("target_user_record__user__"))
+        return (
+            "title",
+            "provider_message_id",
+            "=idempotency_key",
+            "=cancel_key",
+            *user_search_fields("target_user_record__user__"),
+        )
 
     def changelist_view(self, request, extra_context=None):
         response = super().changelist_view(request, extra_context=extra_context)

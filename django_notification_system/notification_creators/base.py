@@ -12,8 +12,8 @@ whatever the batch's size:
    ``dns_notification_unique_pending`` and ``dns_notification_unique_key`` (idempotency
    keys) make concurrent callers skip rows that exist;
 3. when more than one user got rows, one ``SELECT`` mapping records to users for the report;
-4. with an idempotency key, one ``SELECT`` of the rows that already held the key
-   (see ``keys.py``).
+4. with an idempotency key, when a user got nothing (or the batch is one user), one
+   ``SELECT`` of the rows that already held the key (see ``keys.py``).
 
 A channel module may define ``prepare_content(title, body, extra) -> (title, body)`` to
 validate or render its content, ``DEFAULT_RETRY_TIME_INTERVAL``, and
@@ -363,10 +363,12 @@ def _create_for_batch(
         record_users = dict(records.values_list("pk", "user_id"))
         served = {record_users.get(n.target_user_record_id) for n in created}
     unserved = eligible - served
-    if template.idempotency_key:
-        # Also for served users: one of their records may have held the key already.
+    # The rows that held the key: of the users who got nothing and, for one user (the
+    # per-user creator), also when another of their records got a new row.
+    holders = eligible if len(eligible) == 1 else unserved
+    if template.idempotency_key and holders:
         created_pks = {n.pk for n in created}
-        existing = rows_with_key(records, template.idempotency_key, eligible, db)
+        existing = rows_with_key(records, template.idempotency_key, holders, db)
         existing = [n for n in existing if n.pk not in created_pks]
         result.existing.extend(existing)
         for user_pk in {n.target_user_record.user_id for n in existing} & unserved:
