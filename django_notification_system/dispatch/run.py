@@ -22,7 +22,7 @@ from django.db import connections
 from django.db.models import Count, prefetch_related_objects
 from django.utils import timezone
 
-from .. import conf
+from .. import conf, digests
 from ..models import Notification
 from ..notification_handlers.base import OUTCOME_TYPES, Outcome, Retry
 from ..quiet_hours.hold import HELD, hold_for_quiet_hours
@@ -171,6 +171,8 @@ class _Batch:
         self.split(notifications)
         if held := hold_for_quiet_hours(self.token, self.to_send, timezone.now()):
             self.summary.counts[HELD] += held
+        if held := digests.hold_for_digests(self.token, self.to_send, timezone.now()):
+            self.summary.counts[digests.HELD_FOR_DIGEST] += held
         self.resolve_handlers()
         for (status, reason), rows in self.to_settle.items():
             self.settle(rows, status, reason)
@@ -279,10 +281,12 @@ def process_notifications(
     """
     size = batch_size or conf.batch_size()
     lease = timedelta(seconds=conf.lease_seconds())
+    flushed = Counter() if dry_run else digests.before_run(size, lease, targets)
     due_before = timezone.now()
     registry = HandlerRegistry()
     target_cache: dict = {}
     summary = RunSummary(dry_run=dry_run)
+    summary.counts.update(flushed)
     if dry_run:
         return _dry_run(summary, registry, due_before, targets)
     while limit is None or summary.claimed < limit:
@@ -299,6 +303,7 @@ def process_notifications(
         _Batch(token, registry, summary).run(notifications)
         if on_batch is not None:
             on_batch(summary)
+    summary.counts.update(digests.after_run())
     return summary
 
 

@@ -2,6 +2,7 @@
 plus the per-attempt delivery log and per-user settings (time zone, quiet hours)."""
 
 from .attempt import DeliveryAttempt
+from .digest_window import DigestWindow
 from .notification import Notification
 from .opt_out import NotificationOptOut
 from .target import NotificationTarget
@@ -10,6 +11,7 @@ from .user_settings import NotificationUserSettings
 
 __all__ = [
     "DeliveryAttempt",
+    "DigestWindow",
     "Notification",
     "NotificationOptOut",
     "NotificationTarget",

@@ -1,0 +1,28 @@
+"""Digests: many notifications of one kind become one message, exactly once.
+
+A category's ``digest`` option (``NOTIFICATION_SYSTEM_CATEGORIES``) names channels whose
+notifications of that category are held (status ``HELD``) in a window per (address, category)
+instead of being sent alone. ``process_notifications`` flushes the closed windows: one digest
+notification per window, rendered from the category's templates, sent like any other; its
+items end with its final status and point to it (``Notification.digest``). See
+docs/digests.rst for the guarantees.
+"""
+
+from .dispatch import after_run, before_run
+from .config import DigestConfig, digest_configs, parse_digest
+from .flush import FlushSummary, flush_due_digests
+from .hold import HELD_FOR_DIGEST, hold_for_digests
+from .settle import settle_carried_items
+
+__all__ = [
+    "HELD_FOR_DIGEST",
+    "DigestConfig",
+    "FlushSummary",
+    "after_run",
+    "before_run",
+    "digest_configs",
+    "flush_due_digests",
+    "hold_for_digests",
+    "parse_digest",
+    "settle_carried_items",
+]
