@@ -25,6 +25,7 @@ from django.utils import timezone
 from .. import conf, digests
 from ..models import Notification
 from ..notification_handlers.base import OUTCOME_TYPES, Outcome, Retry
+from ..preferences.dispatch import disabled_by_preference
 from ..quiet_hours.hold import HELD, hold_for_quiet_hours
 from ..signals import batch_recorded, notifications_settled, send_robust
 from .caller_transaction import caller_holds_transaction
@@ -193,10 +194,14 @@ class _Batch:
             send_robust(batch_recorded, Notification, results=results, claim_token=self.token)
 
     def split(self, notifications: list[Notification]) -> None:
+        turned_off = disabled_by_preference(notifications)  # pk -> reason, one query
         for notification in notifications:
             record = notification.target_user_record
             if notification.user_opted_out:
                 self.to_settle[(Notification.OPTED_OUT, OPTED_OUT_REASON)].append(notification)
+            elif notification.pk in turned_off:
+                reason = turned_off[notification.pk]
+                self.to_settle[(Notification.OPTED_OUT, reason)].append(notification)
             elif not record.active:
                 self.to_settle[(Notification.INACTIVE_DEVICE, INACTIVE_REASON)].append(
                     notification

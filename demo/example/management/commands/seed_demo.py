@@ -16,9 +16,12 @@ from django_notification_system.models import (
 )
 from django_notification_system.notification_creators import email as email_creator
 from django_notification_system.notification_creators import get_creator
+from django_notification_system.preferences import categories
 
 from ...models import Reminder
 
+#: The welcome email's category: its email carries a one-click unsubscribe link.
+WELCOME_CATEGORY = "tips"
 DEMO_USERS = [
     ("ada", "ada@example.com"),
     ("grace", "grace@example.com"),
@@ -45,6 +48,8 @@ class Command(BaseCommand):
         email = NotificationTarget.objects.get(notification_module_name="email")
         now = timezone.now()
         created = 0
+        # demo/settings.py declares it; other settings (the tests') may not.
+        welcome_category = WELCOME_CATEGORY if WELCOME_CATEGORY in categories() else None
         for username, address in DEMO_USERS:
             user, _ = User.objects.get_or_create(username=username, defaults={"email": address})
             TargetUserRecord.objects.get_or_create(
@@ -61,6 +66,7 @@ class Command(BaseCommand):
                     body=f"<p>Hello <b>{username}</b>, this is your demo notification.</p>",
                     scheduled_delivery=now,
                     retry_time_interval=5,
+                    category=welcome_category,
                 )
             )
             created += self._seed_sms_and_push(user, now)
