@@ -8,6 +8,7 @@ from django.core import checks
 from django.core.exceptions import ImproperlyConfigured
 
 from . import conf
+from .digests.checks import check_digests
 from .preferences.checks import check_categories
 
 _SCALARS = (
@@ -51,6 +52,7 @@ def check_settings(app_configs=None, **kwargs) -> list[checks.CheckMessage]:
     except ImproperlyConfigured:
         pass  # already reported above
     errors.extend(check_categories())
+    errors.extend(check_digests())
     errors.extend(check_enqueue_backend())
     return errors
 

@@ -8,8 +8,8 @@ items end with its final status and point to it (``Notification.digest``). See
 docs/digests.rst for the guarantees.
 """
 
-from .dispatch import after_run, before_run
 from .config import DigestConfig, digest_configs, parse_digest
+from .dispatch import after_run, before_run
 from .flush import FlushSummary, flush_due_digests
 from .hold import HELD_FOR_DIGEST, hold_for_digests
 from .settle import settle_carried_items

@@ -49,8 +49,11 @@ def _problem(key: str, message: str) -> NotificationSystemConfigurationError:
 
 def _positive(key: str, options: dict, name: str, default: int) -> int:
     value = options.get(name, default)
-    if isinstance(value, bool) or not isinstance(value, int) or value < 0 or (
-        name == "max_items" and value < 1
+    if (
+        isinstance(value, bool)
+        or not isinstance(value, int)
+        or value < 0
+        or (name == "max_items" and value < 1)
     ):
         least = "a positive" if name == "max_items" else "a non-negative"
         raise _problem(key, f'["{name}"] must be {least} integer, not {value!r}')
@@ -84,7 +87,9 @@ def parse_digest(category: Category) -> DigestConfig | None:
         or not channels
         or not all(isinstance(c, str) and c for c in channels)
     ):
-        raise _problem(key, f'["channels"] must be a non-empty list of channel names, not {channels!r}')
+        raise _problem(
+            key, f'["channels"] must be a non-empty list of channel names, not {channels!r}'
+        )
     return DigestConfig(
         category=category,
         channels=frozenset(channels),

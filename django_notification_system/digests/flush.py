@@ -144,7 +144,7 @@ def _held_items_of(windows: list[DigestWindow]) -> list[Notification]:
         .filter(digest_window__in=[w.pk for w in windows])
         .select_related("target_user_record__target")
         .annotate(user_opted_out=Exists(opted_out))
-        .order_by("scheduled_delivery", "pk")
+        .order_by("scheduled_delivery", "created_date", "pk")
     )
     return list(_lock(items))
 

@@ -47,7 +47,10 @@ def rows_to_hold(to_send: dict[str, list]) -> list[Notification]:
 def window_ids(pairs: set[tuple]) -> dict[tuple, uuid.UUID]:
     """(record pk, category) -> DigestWindow pk, creating the missing windows; two queries."""
     DigestWindow.objects.bulk_create(
-        [DigestWindow(target_user_record_id=record, category=category) for record, category in pairs],
+        [
+            DigestWindow(target_user_record_id=record, category=category)
+            for record, category in pairs
+        ],
         ignore_conflicts=True,
     )
     rows = DigestWindow.objects.filter(

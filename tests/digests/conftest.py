@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+from django.db.models import F
 from django.test import override_settings
 from django.utils import timezone
 
@@ -48,8 +49,9 @@ def make_items(record, count: int, category: str = "comments", prefix: str = "c"
 
 def close_windows(seconds: int = 3601) -> None:
     """Make every held item ``seconds`` older, as if the window had run its time."""
-    past = timezone.now() - timedelta(seconds=seconds)
-    Notification.objects.filter(status=Notification.HELD).update(scheduled_delivery=past)
+    Notification.objects.filter(status=Notification.HELD).update(
+        scheduled_delivery=F("scheduled_delivery") - timedelta(seconds=seconds)
+    )
 
 
 def rows(items) -> list[Notification]:
