@@ -43,6 +43,8 @@ from .render import render_digest
 logger = logging.getLogger(__name__)
 
 OPTED_OUT_REASON = "The user opted out of notifications."
+#: Batches rolled back by a concurrent change after which a run stops flushing (next run).
+MAX_CONFLICTS = 3
 
 
 class FlushConflict(Exception):
@@ -57,6 +59,7 @@ class FlushSummary:
     items: int = 0
     opted_out: int = 0
     windows: int = 0
+    conflicts: int = 0
     failed_windows: dict[str, int] = field(default_factory=Counter)
 
 
@@ -255,7 +258,12 @@ def flush_claimed(token: uuid.UUID, now: datetime, summary: FlushSummary) -> Non
     try:
         plan = retry_if_locked(flush)
     except FlushConflict as exc:
-        logger.warning("%s; the windows are flushed again after their lease", exc)
+        # Nothing was written: hand the windows back so that the next claim retries them.
+        logger.warning("%s; the batch is retried", exc)
+        summary.conflicts += 1
+        DigestWindow.objects.filter(claim_token=token).update(
+            claim_token=None, lease_expires_at=None
+        )
         return
     summary.digests += len(plan.digests)
     summary.items += len(plan.carried)
@@ -276,7 +284,7 @@ def flush_due_digests(
     while True:
         token = uuid.uuid4()
         taken = claim_windows(token, batch_size, now, lease, targets)
-        if not taken:
+        if not taken or summary.conflicts > MAX_CONFLICTS:
             break
         summary.windows += taken
         flush_claimed(token, now, summary)

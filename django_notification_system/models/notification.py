@@ -77,7 +77,7 @@ class Notification(CreatedModifiedAbstractModel):
     Save-time rules (documented for 1.5.3, enforced on every ``save()``):
 
     1. a SCHEDULED notification cannot have an attempted delivery date;
-    2. any status other than SCHEDULED, OPTED OUT or CANCELLED needs an attempted
+    2. any status other than SCHEDULED, OPTED OUT, CANCELLED or HELD needs an attempted
        delivery date (a cancelled row keeps the one it had, possibly none);
     3. a notification of a user with an active opt-out cannot be saved (except to
        mark it OPTED OUT).

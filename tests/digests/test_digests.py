@@ -238,3 +238,43 @@ def test_holding_runs_a_constant_number_of_queries_per_batch():
         return len(queries)
 
     assert run_queries(2, "a") == run_queries(20, "b")
+
+
+def test_a_held_item_can_be_cancelled_until_a_digest_carries_it():
+    from django_notification_system.cancellation import cancel_notifications
+
+    record = factories.record()
+    items = make_items(record, 2)
+    Notification.objects.filter(pk=items[0].pk).update(cancel_key="post-1")
+    process_notifications()
+    assert cancel_notifications("post-1") == 1
+    close_windows()
+    process_notifications()
+    assert [m.subject for m in mail.outbox] == ["1 new comments"]
+    assert [r.status for r in rows(items)] == [Notification.CANCELLED, Notification.DELIVERED]
+
+
+def test_a_conflicting_change_during_the_flush_rolls_the_batch_back_then_it_is_retried(
+    monkeypatch,
+):
+    items = make_items(factories.record(), 3)
+    process_notifications()
+    close_windows()
+    render = flush_module.render_digest
+    calls = []
+
+    def render_while_an_item_changes(window, kept, category, config):
+        if not calls:  # another writer settles an item between the read and the write
+            Notification.objects.filter(pk=items[1].pk).update(status=Notification.OPTED_OUT)
+        calls.append(len(kept))
+        return render(window, kept, category, config)
+
+    monkeypatch.setattr(flush_module, "render_digest", render_while_an_item_changes)
+    summary = process_notifications()
+    # The first attempt's digest, its items' links and the change were all rolled back
+    # (the change ran in the same transaction here); the retry carried every item once.
+    assert calls == [3, 3]
+    assert summary.counts["DIGESTS MADE"] == 1
+    assert [m.subject for m in mail.outbox] == ["3 new comments"]
+    (digest,) = digests()
+    assert {(r.status, r.digest_id) for r in rows(items)} == {(Notification.DELIVERED, digest.pk)}
