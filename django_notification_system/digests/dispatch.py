@@ -1,4 +1,7 @@
-"""What ``process_notifications`` calls: flush closed windows first, settle carried items last."""
+"""What ``process_notifications`` calls: flush closed windows first, settle carried items last.
+
+Both cost nothing (no query) while no category has a ``digest`` option.
+"""
 
 from __future__ import annotations
 
@@ -8,6 +11,7 @@ from datetime import timedelta
 
 from django.utils import timezone
 
+from .config import digest_configs
 from .flush import flush_due_digests
 from .settle import settle_carried_items
 
@@ -23,6 +27,8 @@ def before_run(batch_size: int, lease: timedelta, targets: Sequence[str] | None)
     Runs before the dispatcher fixes its ``due_before``, so the new digests go out in the
     same run.
     """
+    if not digest_configs():
+        return Counter()
     now = timezone.now()
     counts: Counter = Counter()
     counts[ITEMS_SETTLED] += settle_carried_items(now)
@@ -34,4 +40,6 @@ def before_run(batch_size: int, lease: timedelta, targets: Sequence[str] | None)
 
 def after_run() -> Counter:
     """Give the items of the digests this run finished their digest's status."""
+    if not digest_configs():
+        return Counter()
     return +Counter({ITEMS_SETTLED: settle_carried_items(timezone.now())})
