@@ -28,16 +28,16 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from django.db import connection, transaction
-from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Subquery, Value
-from django.db.models.functions import Coalesce
+from django.db.models import Exists, OuterRef, Q, QuerySet, Subquery
 from django.template import TemplateDoesNotExist, TemplateSyntaxError
+from django.utils import timezone
 
 from ..dispatch.locking import retry_if_locked
 from ..dispatch.record import per_row
 from ..models import DigestWindow, Notification, NotificationOptOut
 from ..preferences import categories
 from ..preferences.dispatch import disabled_by_preference
-from .config import DigestConfig, digest_configs
+from .config import digest_configs
 from .render import render_digest
 
 logger = logging.getLogger(__name__)
@@ -45,6 +45,20 @@ logger = logging.getLogger(__name__)
 OPTED_OUT_REASON = "The user opted out of notifications."
 #: Batches rolled back by a concurrent change after which a run stops flushing (next run).
 MAX_CONFLICTS = 3
+#: What a flush reads of a held item: what templates and the preference re-check use.
+ITEM_FIELDS = (
+    "title",
+    "body",
+    "extra",
+    "category",
+    "scheduled_delivery",
+    "created_date",
+    "max_retries",
+    "retry_time_interval",
+    "digest_window_id",
+    "target_user_record__user_id",
+    "target_user_record__target__notification_module_name",
+)
 
 
 class FlushConflict(Exception):
@@ -68,31 +82,28 @@ def held_items() -> QuerySet:
     return Notification.objects.filter(status=Notification.HELD, digest__isnull=True)
 
 
-def closed_condition(configs: dict[str, DigestConfig], now: datetime) -> Q:
-    """Windows (annotated ``oldest`` and ``held``) whose digest is due at ``now``.
-
-    A category that lost its digest option (or became critical) closes its windows at once:
-    their items must not wait forever.
-    """
-    closed = Q(oldest__isnull=False) & ~Q(category__in=list(configs))
-    for key, config in configs.items():
-        closed |= Q(category=key) & (
-            Q(oldest__lte=now - timedelta(seconds=config.window)) | Q(held__gte=config.max_items)
-        )
-    return closed
-
-
 def closed_windows(now: datetime, targets: Sequence[str] | None = None) -> QuerySet:
-    """Unclaimed (or lease-expired) windows whose digest is due at ``now``."""
-    items = held_items().filter(digest_window=OuterRef("pk")).order_by()
-    oldest = items.order_by("scheduled_delivery").values("scheduled_delivery")[:1]
-    held = items.values("digest_window").annotate(n=Count("pk")).values("n")
-    windows = (
-        DigestWindow.objects.alias(
-            oldest=Subquery(oldest), held=Coalesce(Subquery(held), Value(0))
+    """Unclaimed (or lease-expired) windows whose digest is due at ``now``.
+
+    A window is closed when its oldest held item is ``window`` seconds old or when its
+    ``max_items``-th oldest exists. A category that lost its digest option (or became
+    critical) closes its windows at once: their items must not wait forever. Every test is
+    an index search on (``digest_window``, ``scheduled_delivery``) per window.
+    """
+    configs = digest_configs()
+    items = held_items().filter(digest_window=OuterRef("pk")).order_by("scheduled_delivery")
+    times = items.values("scheduled_delivery")
+    windows = DigestWindow.objects.alias(oldest=Subquery(times[:1]))
+    closed = Q(oldest__isnull=False) & ~Q(category__in=list(configs))
+    for number, (key, config) in enumerate(configs.items()):
+        last = f"last_{number}"  # the max_items-th oldest held item, if there is one
+        at = config.max_items - 1
+        windows = windows.alias(**{last: Subquery(times[at : at + 1])})
+        closed |= Q(category=key) & (
+            Q(oldest__lte=now - timedelta(seconds=config.window)) | Q(**{f"{last}__isnull": False})
         )
-        .filter(closed_condition(digest_configs(), now))
-        .filter(Q(claim_token__isnull=True) | Q(lease_expires_at__lte=now))
+    windows = windows.filter(closed).filter(
+        Q(claim_token__isnull=True) | Q(lease_expires_at__lte=now)
     )
     if targets:
         windows = windows.filter(
@@ -146,6 +157,7 @@ def _held_items_of(windows: list[DigestWindow]) -> list[Notification]:
         held_items()
         .filter(digest_window__in=[w.pk for w in windows])
         .select_related("target_user_record__target")
+        .only(*ITEM_FIELDS)
         .annotate(user_opted_out=Exists(opted_out))
         .order_by("scheduled_delivery", "created_date", "pk")
     )
@@ -157,7 +169,7 @@ class _Plan:
     """What one flush transaction writes."""
 
     digests: list[Notification] = field(default_factory=list)
-    carried: dict = field(default_factory=dict)  # item pk -> digest pk
+    carried: list = field(default_factory=list)  # item pks
     opted_out: dict = field(default_factory=dict)  # item pk -> reason
     unrendered: list = field(default_factory=list)  # window pks kept claimed until the lease
 
@@ -171,6 +183,7 @@ def _new_digest(window: DigestWindow, items: list, title: str, body: str, now) -
         extra={"digest": {"category": window.category, "count": len(items)}},
         category=window.category,
         is_digest=True,
+        digest_window_id=window.pk,
         status=Notification.SCHEDULED,
         scheduled_delivery=now,
         max_retries=first.max_retries,
@@ -213,7 +226,7 @@ def _plan(windows: list[DigestWindow], items: list, now, summary: FlushSummary) 
             continue
         digest = _new_digest(window, kept, title, body, now)
         plan.digests.append(digest)
-        plan.carried.update((item.pk, digest.pk) for item in kept)
+        plan.carried.extend(item.pk for item in kept)
     return plan
 
 
@@ -221,11 +234,13 @@ def _write(token: uuid.UUID, plan: _Plan, now: datetime) -> None:
     if plan.digests:
         Notification.objects.bulk_create(plan.digests)
     if plan.carried:
-        field_ = Notification._meta.get_field("digest").target_field
-        carried = held_items().filter(pk__in=list(plan.carried))
-        if carried.update(digest=per_row(field_, plan.carried), modified_date=now) != len(
-            plan.carried
-        ):
+        # Each item gets the digest just made for its window: the one digest of that window
+        # scheduled at this flush's ``now`` (a correlated lookup, not a CASE per digest).
+        digest = Notification.objects.filter(
+            is_digest=True, digest_window=OuterRef("digest_window"), scheduled_delivery=now
+        ).values("pk")[:1]
+        carried = held_items().filter(pk__in=plan.carried)
+        if carried.update(digest=Subquery(digest), modified_date=now) != len(plan.carried):
             raise FlushConflict("an item changed while its digest was being made")
     if plan.opted_out:
         field_ = Notification._meta.get_field("last_error")
@@ -279,13 +294,16 @@ def flush_due_digests(
 ) -> FlushSummary:
     """Flush every closed window, ``batch_size`` windows per transaction; return the counts."""
     summary = FlushSummary()
+    stamp = now
     while True:
         token = uuid.uuid4()
         taken = claim_windows(token, batch_size, now, lease, targets)
         if not taken or summary.conflicts > MAX_CONFLICTS:
             break
         summary.windows += taken
-        flush_claimed(token, now, summary)
+        # Each batch's digests are scheduled at a distinct instant, which links its items.
+        stamp = max(timezone.now(), stamp + timedelta(microseconds=1))
+        flush_claimed(token, stamp, summary)
     if summary.digests or summary.opted_out:
         logger.info(
             "made %d digests carrying %d items; %d held items settled OPTED OUT",

@@ -9,11 +9,10 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from django.contrib.auth import get_user_model
 from django.db.models import Count
 from django.utils import timezone
 
-from django_notification_system.models import DigestWindow, Notification, TargetUserRecord
+from django_notification_system.models import DigestWindow, Notification
 from tests import factories
 
 TO = re.compile(r"^To: (.+)$", re.M)
@@ -57,43 +56,6 @@ def sent(env) -> list[tuple[str, str]]:
     return messages
 
 
-def held_items(users: int, per_user: int, prefix: str = "u") -> None:
-    """``users`` users with one email record and ``per_user`` HELD comments each, in bulk."""
-    User = get_user_model()
-    User.objects.bulk_create(
-        [User(username=f"{prefix}{i}", email=f"{prefix}{i}@example.com") for i in range(users)]
-    )
-    target = factories.target("email")
-    TargetUserRecord.objects.bulk_create(
-        [
-            TargetUserRecord(user=u, target=target, target_user_id=u.email, description="bulk")
-            for u in User.objects.filter(username__startswith=prefix)
-        ]
-    )
-    records = list(TargetUserRecord.objects.filter(description="bulk"))
-    DigestWindow.objects.bulk_create(
-        [DigestWindow(target_user_record=r, category="comments") for r in records]
-    )
-    windows = dict(DigestWindow.objects.values_list("target_user_record_id", "pk"))
-    past = timezone.now() - timedelta(hours=2)
-    Notification.objects.bulk_create(
-        [
-            Notification(
-                target_user_record=r,
-                title=f"comment {n}",
-                body="<p>a comment</p>",
-                category="comments",
-                status=Notification.HELD,
-                digest_window_id=windows[r.pk],
-                scheduled_delivery=past + timedelta(seconds=n),
-            )
-            for r in records
-            for n in range(per_user)
-        ],
-        batch_size=5000,
-    )
-
-
 def run(manage_py, env, *args) -> subprocess.CompletedProcess:
     return subprocess.run(
         [*manage_py, *args], env=env, capture_output=True, text=True, timeout=900
@@ -101,7 +63,7 @@ def run(manage_py, env, *args) -> subprocess.CompletedProcess:
 
 
 def test_a_worker_killed_mid_flush_loses_nothing_and_the_digest_goes_once(child_env, manage_py):
-    held_items(3, 4)
+    factories.held_digest_items(3, 4)
     killed = run(manage_py, child_env, "shell", "-c", KILLED_MID_FLUSH)
     assert killed.returncode == 9, killed.stderr
     # The dead worker's claim is still live: nothing is flushed, nothing lost or sent.
@@ -124,7 +86,7 @@ def test_eight_processes_send_exactly_one_digest_per_user(db_vendor, child_env, 
     if db_vendor != "postgresql":
         pytest.skip("concurrent flushes with SKIP LOCKED claims are exercised on PostgreSQL")
     users, per_user = 1000, 20
-    held_items(users, per_user)
+    factories.held_digest_items(users, per_user)
     children = [
         subprocess.Popen(
             [*manage_py, "process_notifications", "--batch-size", "50"],
