@@ -5,13 +5,17 @@ then each entry of the setting, in order. An entry is either
 
 * a dotted path: ``myproject.handlers`` finds ``myproject.handlers.<name>``, and an entry
   whose last component *is* ``<name>`` (``myproject.handlers.sms``) is that module; or
-* a directory path (1.5.3 style): ``<directory>/<name>.py`` is loaded from the file.
+* a directory path (1.5.3 style): ``<directory>/<name>.py`` is loaded from the file. An
+  entry is a directory path only if it is absolute or contains a path separator
+  (``/srv/app/handlers``, ``./handlers``, ``handlers/``): a bare name such as ``handlers`` is
+  always a dotted path, whatever directories the current directory happens to contain.
 """
 
 from __future__ import annotations
 
 import importlib
 import importlib.util
+import os
 import re
 import sys
 from pathlib import Path
@@ -23,7 +27,7 @@ _VALID_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 
 
 def _is_directory_entry(entry: str) -> bool:
-    return "/" in entry or "\\" in entry or Path(entry).is_dir()
+    return "/" in entry or "\\" in entry or os.sep in entry or os.path.isabs(entry)
 
 
 def _import_if_exists(dotted: str) -> ModuleType | None:

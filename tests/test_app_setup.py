@@ -26,7 +26,7 @@ BLOCK_EXTRAS = """
 import sys
 class BlockExtras:
     BLOCKED = ("twilio", "exponent_server_sdk", "anymail", "django_crontab", "celery",
-               "kombu", "redis", "django_tasks", "django_tasks_db")
+               "kombu", "redis", "django_tasks", "django_tasks_db", "rest_framework")
     def find_spec(self, name, path=None, target=None):
         if name.split(".")[0] in self.BLOCKED or name == "django.tasks":
             raise ImportError(f"{name} blocked for this test")
@@ -43,7 +43,7 @@ def run_python(code: str) -> subprocess.CompletedProcess:
 def test_bare_project_with_one_installed_apps_line_sets_up():
     result = run_python(BARE_PROJECT)
     assert result.returncode == 0, result.stderr
-    assert "['email', 'expo', 'twilio']" in result.stdout
+    assert "['email', 'expo', 'in_app', 'twilio']" in result.stdout
 
 
 def test_core_imports_and_migrates_without_any_extra():

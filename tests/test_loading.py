@@ -1,5 +1,7 @@
 """Finding creator and handler modules by notification_module_name."""
 
+import sys
+
 import pytest
 from django.test import override_settings
 
@@ -42,3 +44,19 @@ def test_a_broken_module_is_an_error_not_a_miss(tmp_path):
         pytest.raises(ModuleNotFoundError),
     ):
         find_module("broken", "handlers")
+
+
+def test_a_bare_name_is_never_a_directory_even_if_one_exists(tmp_path, monkeypatch, settings):
+    """Issue 13 case 8: ``"probehandlers"`` is a dotted path, not the directory that the
+    current directory happens to contain; with a path separator it is that directory."""
+    (tmp_path / "probehandlers").mkdir()
+    (tmp_path / "probehandlers" / "probe_channel.py").write_text("IDENTITY = 'probe'\n")
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr("sys.path", [p for p in sys.path if p not in ("", str(tmp_path))])
+
+    settings.NOTIFICATION_SYSTEM_HANDLERS = ["probehandlers"]
+    assert find_module("probe_channel", "handlers") is None
+
+    for entry in ("./probehandlers", "probehandlers/", str(tmp_path / "probehandlers")):
+        settings.NOTIFICATION_SYSTEM_HANDLERS = [entry]
+        assert find_module("probe_channel", "handlers").IDENTITY == "probe", entry

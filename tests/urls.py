@@ -5,4 +5,6 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("notifications/", include("django_notification_system.urls")),
     path("anymail/", include("django_notification_system.tracking.anymail_urls")),
+    path("api/notifications/", include("django_notification_system.api.urls")),
+    path("", include("demo.example.urls")),
 ]

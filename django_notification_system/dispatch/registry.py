@@ -25,6 +25,7 @@ from ..notification_handlers.base import (
     Outcome,
     Retry,
 )
+from ..notification_handlers.errors import log_failure
 
 logger = logging.getLogger(__name__)
 
@@ -74,7 +75,13 @@ def legacy_send_batch(send_notification: Callable) -> Callable[[Sequence[Notific
             except CONFIGURATION_ERRORS:
                 raise
             except Exception as exc:
-                logger.exception("legacy handler raised for notification %s", notification.pk)
+                log_failure(
+                    logger,
+                    "legacy handler raised for notification %s",
+                    notification.pk,
+                    exc=exc,
+                    known=(notification.title, notification.body),
+                )
                 outcomes.append(Retry(error=f"{type(exc).__name__}: {exc}"))
             else:
                 outcomes.append(outcome_from_status(notification))

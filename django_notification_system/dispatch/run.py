@@ -25,6 +25,7 @@ from django.utils import timezone
 from .. import conf, digests
 from ..models import Notification
 from ..notification_handlers.base import OUTCOME_TYPES, Outcome, Retry
+from ..notification_handlers.errors import log_failure
 from ..preferences.dispatch import disabled_by_preference
 from ..quiet_hours.hold import HELD, hold_for_quiet_hours
 from ..signals import batch_recorded, notifications_settled, send_robust
@@ -117,7 +118,9 @@ def send_with_handler(handler: Handler, notifications: list) -> list[Outcome]:
         logger.error("%s; %d rows go to RETRY", exc, count)
         return [Retry(error=str(exc))] * count
     except Exception as exc:
-        logger.exception("handler %r raised; %d rows go to RETRY", handler.module_name, count)
+        log_failure(
+            logger, "handler %r raised; %d rows go to RETRY", handler.module_name, count, exc=exc
+        )
         return [Retry(error=f"handler raised {type(exc).__name__}: {exc}")] * count
     if not isinstance(outcomes, (list, tuple)) or len(outcomes) != count:
         logger.error(

@@ -115,6 +115,10 @@ class Notification(CreatedModifiedAbstractModel):
     PENDING_STATUSES = (SCHEDULED, RETRY, SENDING)
     #: Statuses nothing will change any more (retention may delete them).
     FINAL_STATUSES = (DELIVERED, DELIVERY_FAILURE, INACTIVE_DEVICE, OPTED_OUT, CANCELLED)
+    #: Statuses an in-app notification shows in the inbox with (once it is due): it is
+    #: visible before the dispatcher marks it DELIVERED; opted-out and cancelled ones
+    #: disappear.
+    INBOX_STATUSES = (SCHEDULED, SENDING, RETRY, DELIVERED)
 
     target_user_record = models.ForeignKey(
         TargetUserRecord, on_delete=models.CASCADE, related_name="notifications"
@@ -196,6 +200,14 @@ class Notification(CreatedModifiedAbstractModel):
     provider_status = models.CharField(max_length=32, blank=True, default="")
     provider_status_at = models.DateTimeField(null=True, blank=True)
 
+    # In-app inbox: where the item links to, and the reader's state (see inbox/).
+    url = models.CharField(
+        max_length=500, blank=True, default="", help_text="Where the inbox item links to."
+    )
+    read_at = models.DateTimeField(null=True, blank=True)
+    seen_at = models.DateTimeField(null=True, blank=True)
+    archived_at = models.DateTimeField(null=True, blank=True)
+
     objects = NotificationQuerySet.as_manager()
 
     class Meta:
@@ -248,6 +260,18 @@ class Notification(CreatedModifiedAbstractModel):
                 fields=["cancel_key"],
                 condition=~Q(cancel_key=""),
                 name="dns_notification_cancel_idx",
+            ),
+            # Inbox badges: only unread (unseen) rows are indexed, so counting a user's
+            # unread items reads those rows alone, however long the user's history is.
+            models.Index(
+                fields=["target_user_record", "scheduled_delivery", "status"],
+                condition=Q(read_at__isnull=True, archived_at__isnull=True),
+                name="dns_inbox_unread_idx",
+            ),
+            models.Index(
+                fields=["target_user_record", "scheduled_delivery", "status"],
+                condition=Q(seen_at__isnull=True, archived_at__isnull=True),
+                name="dns_inbox_unseen_idx",
             ),
         ]
 

@@ -1,9 +1,11 @@
 """TargetUserRecord: a user's address on one target (an email, a phone number, a push token)."""
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 
 from .abstract import CreatedModifiedAbstractModel
+from .addresses import address_problem
 from .target import NotificationTarget
 
 
@@ -12,6 +14,10 @@ class TargetUserRecord(CreatedModifiedAbstractModel):
 
     ``active=False`` marks a dead address (bounced email, unregistered device):
     the dispatcher settles its notifications as INACTIVE DEVICE instead of sending.
+
+    A new record's address is checked against its channel's format where the channel has
+    one (Expo push tokens): ``ValueError`` from ``save()``, ``ValidationError`` from
+    ``clean()`` (admin and model forms).
     """
 
     user = models.ForeignKey(
@@ -41,6 +47,25 @@ class TargetUserRecord(CreatedModifiedAbstractModel):
         indexes = [
             models.Index(fields=["target", "active"], name="dns_record_target_active_idx"),
         ]
+
+    def address_problem(self) -> str | None:
+        """Why ``target_user_id`` cannot be used on this record's target; ``None`` if it can."""
+        if self.target_id is None:
+            return None
+        return address_problem(self.target.notification_module_name, self.target_user_id)
+
+    def clean(self) -> None:
+        super().clean()
+        problem = self.address_problem()
+        if problem:
+            raise ValidationError({"target_user_id": problem})
+
+    def save(self, *args, **kwargs) -> None:
+        if self._state.adding:
+            problem = self.address_problem()
+            if problem:
+                raise ValueError(f"Invalid target_user_id for target {self.target}: {problem}.")
+        super().save(*args, **kwargs)
 
     def __str__(self) -> str:
         return f"{self.target_id and self.target.name}: {self.description or self.pk}"

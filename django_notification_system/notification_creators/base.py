@@ -16,7 +16,9 @@ whatever the batch's size:
    (see ``keys.py``).
 
 A channel module may define ``prepare_content(title, body, extra) -> (title, body)`` to
-validate or render its content, and ``DEFAULT_RETRY_TIME_INTERVAL``.
+validate or render its content, ``DEFAULT_RETRY_TIME_INTERVAL``, and
+``provide_records(users, db)``: one statement per batch that gives users the records the
+channel needs before step 1 (the in-app channel creates each user's record on first use).
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
+from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -52,6 +55,7 @@ DEFAULT_RETRY_TIME_INTERVAL = 1440
 #: Users per batch when ``users`` is a list; a QuerySet is always one batch (subqueries).
 DEFAULT_BATCH_SIZE = 5000
 TITLE_MAX_LENGTH: int = Notification._meta.get_field("title").max_length
+URL_MAX_LENGTH: int = Notification._meta.get_field("url").max_length
 
 
 class SkipReason(str, enum.Enum):
@@ -117,6 +121,21 @@ def validate_title(title: Any) -> str:
     return title
 
 
+def validate_url(url: Any) -> str:
+    """The link an inbox item opens, or a ``ValueError`` if it is not a short enough string."""
+    if url is None:
+        return ""
+    if not isinstance(url, str):
+        raise ValueError(f"url must be a string, not {type(url).__name__}")
+    if len(url) > URL_MAX_LENGTH:
+        raise ValueError(f"The url is {len(url)} characters long; the limit is {URL_MAX_LENGTH}.")
+    scheme = urlsplit(url).scheme.lower()
+    if scheme not in ("", "http", "https"):
+        # Rendered as a link in inboxes: javascript: and data: URLs would run in the page.
+        raise ValueError(f"url must be relative or http(s), not a {scheme}: URL")
+    return url
+
+
 def _validate_count(name: str, value: Any) -> int:
     if isinstance(value, bool) or not isinstance(value, int) or value < 0:
         raise ValueError(f"{name} must be a non-negative integer, not {value!r}")
@@ -159,6 +178,7 @@ def create_notifications(
     idempotency_key: str | None = None,
     cancel_key: str | None = None,
     category: str | None = None,
+    url: str = "",
 ) -> CreationResult:
     """Schedule one notification per active record on ``channel`` of each of ``users``.
 
@@ -199,13 +219,17 @@ def create_notifications(
         max_retries=_validate_count("max_retries", max_retries),
         idempotency_key=idempotency_key,
         cancel_key=cancel_key,
+        url=validate_url(url),
         created_date=now,
         modified_date=now,
     )
     _validate_count("batch_size", batch_size)
     db = router.db_for_write(Notification)
     result = CreationResult()
+    provide_records = getattr(module, "provide_records", None)
     for batch in _user_batches(users, max(batch_size, 1), db):
+        if provide_records is not None:
+            provide_records(batch, db)
         _create_for_batch(batch, channel, template, db, result, chosen)
     after_creation(channel, result.created, db)
     logger.info("%s notifications: %s", channel, result.counts())
@@ -225,6 +249,7 @@ def create_for_user(
     idempotency_key: str | None = None,
     cancel_key: str | None = None,
     category: str | None = None,
+    url: str = "",
 ) -> list[Notification]:
     """The documented per-user creator: the created notifications, or the 1.5.3 exceptions.
 
@@ -247,6 +272,7 @@ def create_for_user(
         idempotency_key=idempotency_key,
         cancel_key=cancel_key,
         category=category,
+        url=url,
     )
     if result.created or result.existing or quiet:
         return result.created + result.existing

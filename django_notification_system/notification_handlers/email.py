@@ -21,7 +21,7 @@ from django.utils.html import strip_tags
 from .. import conf
 from ..preferences.unsubscribe import unsubscribe_headers
 from .base import Delivered, Failed, InactiveAddress, Outcome, Retry
-from .errors import describe, outcome_for_http_status
+from .errors import describe, log_failure, outcome_for_http_status, redacted_reason
 
 logger = logging.getLogger(__name__)
 
@@ -163,7 +163,16 @@ def classify_error(exc: Exception, message, address: str) -> tuple[Outcome, bool
         return outcome, exc.smtp_code == 421
     if isinstance(exc, OSError):  # refused connection, reset, timeout
         return Retry(error), True
-    logger.exception("email: unexpected error; the notification will be retried")
+    if isinstance(exc, (ValueError, TypeError)):
+        # The message itself cannot be sent (a header with a line break, an invalid address,
+        # an unencodable value): sending it again would fail the same way.
+        return Failed(error), False
+    log_failure(
+        logger,
+        "email: unexpected error; the notification will be retried",
+        exc=exc,
+        known=(address, getattr(message, "subject", "")),
+    )
     return Retry(error), False
 
 
@@ -175,8 +184,8 @@ def _connection_options() -> dict[str, Any]:
 def _close_quietly(connection) -> None:
     try:
         connection.close()
-    except Exception:
-        logger.warning("email: closing the connection failed", exc_info=True)
+    except Exception as exc:
+        logger.warning("email: closing the connection failed (%s)", redacted_reason(exc))
 
 
 def _send_one(connection, notification, sender: str) -> tuple[Outcome, bool]:

@@ -1,4 +1,5 @@
-"""Error classification shared by the channels: HTTP statuses, Retry-After, error text.
+"""Error classification shared by the channels: HTTP statuses, Retry-After, error text,
+and what of an exception may be logged (its type and a redacted reason, never the data).
 
 Each channel keeps its own provider-code table in its module; what is common to every HTTP
 provider (429 and 5xx are transient, other 4xx are permanent) lives here.
@@ -6,9 +7,13 @@ provider (429 and 5xx are transient, other 4xx are permanent) lives here.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import logging
+import re
+import traceback
+from collections.abc import Iterable, Mapping
 from datetime import datetime, timedelta, timezone
 from email.utils import parsedate_to_datetime
+from typing import Any
 
 from .base import Failed, Outcome, Retry
 
@@ -75,3 +80,48 @@ def outcome_for_http_status(
     if status is not None and 400 <= status < 500 and status not in TRANSIENT_CLIENT_STATUSES:
         return Failed(error)
     return Retry(error, after=retry_after)
+
+
+# --- redaction: what may be logged about a failure ---------------------------------------
+
+#: Patterns of personal data in exception messages: quoted values (``repr`` of a header,
+#: an address), email addresses, Expo push tokens, phone numbers and long digit runs.
+_REDACTIONS = (
+    (re.compile(r"Expo(?:nent)?PushToken\[[^\]]*\]?"), "[token]"),
+    (re.compile(r"(?<![A-Za-z])'(?:[^'\\\n]|\\.)*'|\"(?:[^\"\\\n]|\\.)*\""), "'[redacted]'"),
+    (re.compile(r"[^\s'\"<>()\[\],;:]+@[^\s'\"<>()\[\],;:]+"), "[address]"),
+    (re.compile(r"\+\d[\d\s().-]{5,}\d|\b\d{7,}\b"), "[number]"),
+)
+MAX_REASON_LENGTH = 300
+
+
+def redact(text: str, known: Iterable[str] = ()) -> str:
+    """``text`` without personal data: each of ``known`` (the address, title, body of the
+    notification at hand) and anything that looks like an address, a phone number, a push
+    token or a quoted value is replaced by a placeholder."""
+    values = {v for v in known if isinstance(v, str) and len(v) > 2}
+    values |= {repr(v)[1:-1] for v in values}  # as it appears inside a repr()
+    for value in sorted(values, key=len, reverse=True):
+        text = text.replace(value, "[redacted]")
+    for pattern, placeholder in _REDACTIONS:
+        text = pattern.sub(placeholder, text)
+    return text
+
+
+def redacted_reason(exc: BaseException, known: Iterable[str] = ()) -> str:
+    """``"ExceptionType: reason"`` with the reason redacted: safe to log."""
+    try:
+        message = str(exc)
+    except Exception:
+        message = ""
+    reason = redact(" ".join(message.split()), known)
+    return f"{type(exc).__name__}: {reason}".strip().rstrip(":")[:MAX_REASON_LENGTH]
+
+
+def log_failure(
+    log: logging.Logger, message: str, *args: Any, exc: BaseException, known: Iterable[str] = ()
+) -> None:
+    """Log an unexpected exception at ERROR: ``message``, the redacted reason and the stack
+    (file, line, code) without the exception's text, which may hold addresses or titles."""
+    stack = "".join(traceback.format_tb(exc.__traceback__)).rstrip()
+    log.error(message + ": %s\n%s", *args, redacted_reason(exc, known), stack)

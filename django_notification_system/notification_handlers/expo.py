@@ -15,8 +15,9 @@ from typing import Any
 
 from .. import conf
 from ..exceptions import MissingDependency, NotificationSystemConfigurationError
+from ..models.addresses import is_expo_push_token
 from .base import Delivered, Failed, InactiveAddress, Outcome, Retry
-from .errors import describe, outcome_for_http_status, retry_after_header
+from .errors import describe, log_failure, outcome_for_http_status, retry_after_header
 from .rate_limit import RateLimiter, shared_limiter
 
 logger = logging.getLogger(__name__)
@@ -160,9 +161,7 @@ def send_batch(notifications: Sequence) -> list[Outcome]:
     outcomes: list[Any] = [None] * len(notifications)
     sendable: list[tuple[int, Any]] = []
     for index, notification in enumerate(notifications):
-        if not sdk.PushClient.is_exponent_push_token(
-            notification.target_user_record.target_user_id
-        ):
+        if not is_expo_push_token(notification.target_user_record.target_user_id):
             outcomes[index] = Failed("Not an Expo push token (ExponentPushToken[...])")
             continue
         sendable.append((index, push_message(sdk, notification)))
@@ -193,6 +192,12 @@ def _publish(client, limiter: RateLimiter, chunk: list[tuple[int, Any]]) -> list
     except Exception as exc:
         outcome = classify_request_error(exc)
         if not isinstance(exc, OSError) and getattr(exc, "response", None) is None:
-            logger.exception("expo: unexpected error publishing %d messages", len(messages))
+            log_failure(
+                logger,
+                "expo: unexpected error publishing %d messages",
+                len(messages),
+                exc=exc,
+                known=[str(getattr(m, "to", "")) for m in messages],
+            )
         return [outcome] * len(messages)
     return [classify_ticket(ticket) for ticket in tickets]

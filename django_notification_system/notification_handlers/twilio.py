@@ -18,7 +18,7 @@ from django.urls import NoReverseMatch, reverse
 from .. import conf
 from ..exceptions import MissingDependency, NotificationSystemConfigurationError
 from .base import Delivered, InactiveAddress, OptedOut, Outcome, Retry
-from .errors import describe, outcome_for_http_status, parse_retry_after
+from .errors import describe, log_failure, outcome_for_http_status, parse_retry_after
 
 logger = logging.getLogger(__name__)
 
@@ -179,7 +179,13 @@ class _Sender:
         except OSError as exc:  # requests' ConnectionError and Timeout are OSErrors
             return Retry(describe(exc))
         except Exception as exc:
-            logger.exception("twilio_sms notification %s: unexpected error", pk)
+            log_failure(
+                logger,
+                "twilio_sms notification %s: unexpected error",
+                pk,
+                exc=exc,
+                known=(params.get("to", ""), params.get("body", "")),
+            )
             return Retry(describe(exc))
         return Delivered(provider_message_id=message.sid or "")
 

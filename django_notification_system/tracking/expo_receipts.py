@@ -20,6 +20,7 @@ from django.utils import timezone
 
 from ..models import Notification
 from ..notification_handlers import expo
+from ..notification_handlers.errors import log_failure, redacted_reason
 from .reports import Effect, ProviderReport, apply_claimed_reports
 
 logger = logging.getLogger(__name__)
@@ -142,8 +143,8 @@ def check_push_receipts(
             summary.requests += 1
         except Exception as exc:
             _release(marker)
-            logger.exception("expo receipts: request for %d tickets failed", len(rows))
-            summary.errors.append(f"{type(exc).__name__}: {exc}"[:300])
+            log_failure(logger, "expo receipts: request for %d tickets failed", len(rows), exc=exc)
+            summary.errors.append(redacted_reason(exc))
             break
         reports = []
         for _, ticket_id, attempted in rows:

@@ -82,6 +82,9 @@ class ProviderReport:
     def __post_init__(self) -> None:
         if self.provider_status not in PROVIDER_STATUS_RANK or not self.provider_status:
             raise ValueError(f"unknown provider status {self.provider_status!r}")
+        if "\x00" in self.provider_message_id or "\x00" in self.error:
+            # No database column can hold it (PostgreSQL refuses NUL in text): malformed.
+            raise ValueError("malformed provider report: a NUL byte in the id or error")
 
 
 def lower_ranked_statuses(provider_status: str) -> list[str]:

@@ -19,7 +19,7 @@ from ..exceptions import MissingDependency
 from ..notification_handlers import twilio as handler
 from ..notification_handlers.base import InactiveAddress, OptedOut
 from .reports import Effect, ProviderReport, apply_report
-from .webhook_input import MAX_WEBHOOK_BODY_BYTES
+from .webhook_input import refuse_malformed
 
 logger = logging.getLogger(__name__)
 
@@ -93,8 +93,9 @@ def _signature_is_valid(request: HttpRequest) -> bool:
 @require_POST
 def twilio_status_callback(request: HttpRequest) -> HttpResponse:
     """Apply one Twilio status callback; 403 unless Twilio's signature is valid."""
-    if int(request.META.get("CONTENT_LENGTH") or 0) > MAX_WEBHOOK_BODY_BYTES:
-        return HttpResponse("Payload too large.", status=413, content_type="text/plain")
+    refused = refuse_malformed(request)
+    if refused is not None:
+        return refused
     if not _signature_is_valid(request):
         logger.warning("Twilio status callback with a missing or invalid signature refused")
         return HttpResponse("Invalid signature.", status=403, content_type="text/plain")

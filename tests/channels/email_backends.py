@@ -1,4 +1,4 @@
-"""A locmem email backend that counts connections, to prove one connection per batch."""
+"""Email backends for the tests: one counts connections, one fails every send."""
 
 from django.core.mail.backends.locmem import EmailBackend as LocmemBackend
 
@@ -18,3 +18,12 @@ class CountingBackend(LocmemBackend):
     def send_messages(self, messages):
         type(self).send_calls += 1
         return super().send_messages(messages)
+
+
+class ExplodingBackend(LocmemBackend):
+    """Fails every send with an error that quotes the recipients and the subject, as
+    third-party backends' messages often do."""
+
+    def send_messages(self, messages):
+        message = messages[0]
+        raise RuntimeError(f"cannot deliver {message.subject!r} to {', '.join(message.to)}")

@@ -8,6 +8,7 @@ from datetime import timedelta
 import pytest
 
 from django_notification_system.exceptions import MissingDependency
+from django_notification_system.models import TargetUserRecord
 from django_notification_system.notification_handlers import expo as handler
 from django_notification_system.notification_handlers.base import (
     Delivered,
@@ -15,7 +16,7 @@ from django_notification_system.notification_handlers.base import (
     InactiveAddress,
     Retry,
 )
-from tests.channels.conftest import bulk_notifications, make_notifications
+from tests.channels.conftest import as_dispatched, bulk_notifications, make_notifications
 
 pytestmark = pytest.mark.django_db
 
@@ -84,8 +85,14 @@ def test_ticket_errors_are_classified(fake_expo, expo_settings):
     assert "SomeFutureError" in outcomes[5].error
 
 
-def test_an_invalid_token_fails_alone(fake_expo, expo_settings):
-    notifications = make_notifications("expo", [token("a"), "not-a-token", token("b")])
+@pytest.mark.parametrize(
+    "bad", ["not-a-token", "ExponentPushToken[]", "ExponentPushToken[abc] trailing"]
+)
+def test_an_invalid_token_fails_alone(fake_expo, expo_settings, bad):
+    rows = make_notifications("expo", [token("a"), token("bad"), token("b")])
+    # A record from before tokens were checked at creation.
+    TargetUserRecord.objects.filter(pk=rows[1].target_user_record_id).update(target_user_id=bad)
+    notifications = as_dispatched(rows)
 
     outcomes = handler.send_batch(notifications)
 

@@ -140,6 +140,7 @@ def test_a_1_5_3_database_upgrades_in_place_keeping_its_data(old_apps):
     assert targets == [
         ("E-mail", "email"),
         ("Expo", "expo"),
+        ("In-App", "in_app"),
         ("Pager", "pager"),
         ("Twilio", "twilio"),
     ]
@@ -223,4 +224,5 @@ def test_migrating_forward_twice_adds_no_targets(old_apps):
     migrate([(APP, "0005_notification_check_constraints")])
     migrate(latest())
     second = sorted(NotificationTarget.objects.values_list("name", "notification_module_name"))
-    assert first == second == [("Email", "email"), ("Expo", "expo"), ("Twilio", "twilio")]
+    built_in = [("Email", "email"), ("Expo", "expo"), ("In-App", "in_app"), ("Twilio", "twilio")]
+    assert first == second == built_in

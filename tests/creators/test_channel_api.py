@@ -58,9 +58,10 @@ def test_documented_signature(name):
 def test_one_scheduled_row_per_active_record_of_that_channel(name):
     module, retry_default = CHANNELS[name]
     user = factories.user("ada")
-    first = factories.record(user, name, address=f"{name}-1")
-    second = factories.record(user, name, address=f"{name}-2")
-    factories.record(user, name, address=f"{name}-dead", active=False)
+    address = "ExponentPushToken[{}]" if name == "expo" else "{}"
+    first = factories.record(user, name, address=address.format(f"{name}-1"))
+    second = factories.record(user, name, address=address.format(f"{name}-2"))
+    factories.record(user, name, address=address.format(f"{name}-dead"), active=False)
     other = "twilio" if name != "twilio" else "email"
     factories.record(user, other, address="elsewhere")
     before = timezone.now()

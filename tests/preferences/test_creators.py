@@ -147,3 +147,14 @@ def _queries_in_batches(users) -> tuple[int, object]:
             users, "email", "Hi", "body", category="comments", batch_size=1000
         )
     return len(ctx.captured_queries), result
+
+
+def test_the_in_app_creator_takes_a_category():
+    from django_notification_system.notification_creators import in_app
+
+    ada = factories.user("inbox-ada")
+    (item,) = in_app.create_notification(ada, "A comment", category="comments")
+    assert item.category == "comments"
+    set_preference(ada, category="comments", channel="in_app", enabled=False)
+    assert in_app.create_notification(ada, "Another comment", category="comments") == []
+    assert len(in_app.create_notification(ada, "Alert", category="security")) == 1

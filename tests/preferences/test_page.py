@@ -51,9 +51,12 @@ def test_saving_changes_only_what_the_user_changed(client, ada):
     data = {
         "comments/email": "on",
         "comments/expo": "on",
+        "comments/in_app": "on",
         "news/expo": "on",
+        "news/in_app": "on",
         "news/twilio": "on",
         "billing/expo": "on",
+        "billing/in_app": "on",
         "billing/twilio": "on",
     }
     response = client.post(URL, {**data, "billing/email": "", "security/email": ""})

@@ -145,7 +145,7 @@ def test_public_base_url_behind_a_proxy(client):
         ({"MessageStatus": "delivered"}, 400),
         ({"MessageSid": "SM9"}, 400),
         ({"MessageSid": "SM9", "MessageStatus": "read"}, 204),
-        ({"MessageSid": "SM9", "MessageStatus": "\u0000weird"}, 204),
+        ({"MessageSid": "SM9", "MessageStatus": "\u0000weird"}, 400),  # NUL: refused
     ],
 )
 def test_malformed_or_unknown_callbacks_change_nothing(client, params, expected):

@@ -1,8 +1,11 @@
-"""Seed the demo database: a few users with email, SMS and push records and due notifications.
+"""Seed the demo database: a few users with email, SMS and push records and due notifications,
+and in-app notifications for the inbox page (log in at /inbox/ with password ``demo``).
 
 Notifications are scheduled through the channel creators, and one through the Reminder
 model's post_save signal (see ``demo/example/signals.py``).
 """
+
+from datetime import timedelta
 
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand
@@ -16,12 +19,22 @@ from django_notification_system.models import (
 )
 from django_notification_system.notification_creators import email as email_creator
 from django_notification_system.notification_creators import get_creator
+from django_notification_system.notification_creators import in_app as in_app_creator
 from django_notification_system.preferences import categories
 
 from ...models import Reminder
 
 #: The welcome email's category: its email carries a one-click unsubscribe link.
 WELCOME_CATEGORY = "tips"
+#: Demo users log in to /inbox/ with this password.
+DEMO_PASSWORD = "demo"
+#: In-app notifications each demo user finds in their inbox: (minutes ago, title, url).
+INBOX_ITEMS = [
+    (30, "Your report is ready", "/admin/"),
+    (10, "Someone mentioned you", ""),
+    (1, "Welcome to the inbox", ""),
+]
+
 DEMO_USERS = [
     ("ada", "ada@example.com"),
     ("grace", "grace@example.com"),
@@ -70,12 +83,31 @@ class Command(BaseCommand):
                 )
             )
             created += self._seed_sms_and_push(user, now)
+            created += self._seed_inbox(user, now)
         # Opting out settles that user's pending notification as OPTED OUT.
         opted_out = User.objects.get(username="opted_out")
         NotificationOptOut.objects.update_or_create(user=opted_out, defaults={"active": True})
         # The signal pattern: saving a Reminder schedules an email once this transaction commits.
         Reminder.objects.create(user=User.objects.get(username="ada"), text="try the demo")
         self.stdout.write(f"Seeded {len(DEMO_USERS)} users and {created} notifications.")
+
+    def _seed_inbox(self, user, now) -> int:
+        """A password to log in to /inbox/ with, and a few in-app notifications."""
+        user.set_password(DEMO_PASSWORD)
+        user.save(update_fields=["password"])
+        created = 0
+        for minutes_ago, title, url in INBOX_ITEMS:
+            created += len(
+                in_app_creator.create_notification(
+                    user,
+                    title,
+                    body=f"Hello {user.username}, this waits in your inbox.",
+                    scheduled_delivery=now - timedelta(minutes=minutes_ago),
+                    url=url,
+                    quiet=True,
+                )
+            )
+        return created
 
     def _seed_sms_and_push(self, user, now) -> int:
         """One Twilio and one Expo record with a due notification each, for the demo fakes."""

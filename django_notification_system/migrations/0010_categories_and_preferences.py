@@ -11,7 +11,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("django_notification_system", "0008_keys_cancellation_quiet_hours"),
+        ("django_notification_system", "0009_in_app_inbox"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

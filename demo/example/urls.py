@@ -1,0 +1,12 @@
+"""Demo pages: log in as a demo user and open their inbox."""
+
+from django.contrib.auth.views import LoginView, LogoutView
+from django.urls import path
+
+from . import views
+
+urlpatterns = [
+    path("inbox/", views.inbox_page, name="demo-inbox"),
+    path("accounts/login/", LoginView.as_view(template_name="example/login.html"), name="login"),
+    path("accounts/logout/", LogoutView.as_view(), name="logout"),
+]

@@ -1,0 +1,43 @@
+"""What the inbox endpoints read and write."""
+
+from __future__ import annotations
+
+from rest_framework import serializers
+
+from ..models import Notification
+
+
+class InboxItemSerializer(serializers.ModelSerializer):
+    """One inbox item; ``created`` is when it appeared in the inbox (its scheduled delivery)."""
+
+    created = serializers.DateTimeField(source="scheduled_delivery", read_only=True)
+
+    class Meta:
+        model = Notification
+        fields = ["id", "title", "body", "url", "created", "read_at", "seen_at"]
+        read_only_fields = fields
+
+
+class CountsSerializer(serializers.Serializer):
+    """The badge figures."""
+
+    unread = serializers.IntegerField()
+    unseen = serializers.IntegerField()
+
+
+class ChangedSerializer(serializers.Serializer):
+    """How many notifications a state change touched."""
+
+    updated = serializers.IntegerField()
+
+
+class MarkAllReadSerializer(serializers.Serializer):
+    """``before``: the newest item the user was shown (its id) or a date-time; optional."""
+
+    before = serializers.CharField(required=False, allow_blank=False)
+
+
+class MarkSeenSerializer(serializers.Serializer):
+    """``ids``: the items to mark seen; without it every unseen item is marked."""
+
+    ids = serializers.ListField(child=serializers.UUIDField(), required=False, max_length=1000)

@@ -1,0 +1,71 @@
+"""Reading the inbox: the visible notifications of a user, and the badge counts.
+
+A notification is in the inbox once it is due (``scheduled_delivery <= now``), whatever the
+dispatcher has done with it yet, unless it was settled as not to be shown (opted out,
+failed, cancelled). The counts read the partial indexes ``dns_inbox_unread_idx`` and
+``dns_inbox_unseen_idx``, which hold unread (unseen) rows only: their cost follows the
+number of unread items, not the length of the user's history.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from django.db.models import QuerySet, Subquery
+from django.utils import timezone
+
+from ..models import Notification, TargetUserRecord
+
+#: The ``notification_module_name`` of the in-app channel.
+CHANNEL = "in_app"
+
+
+def _user_pk(user: Any) -> Any:
+    """The user's pk (``None`` for an anonymous user); a bare pk is accepted too."""
+    return getattr(user, "pk", user)
+
+
+def in_app_record(user: Any) -> Subquery:
+    """The pk of ``user``'s in-app record, as a scalar subquery (no query of its own).
+
+    A scalar (``= (SELECT ...)``) rather than ``IN (SELECT ...)`` lets PostgreSQL walk one
+    record's rows in index order and stop at a page's end. The creator gives each user one
+    in-app record; should an admin add more, the first one created is the inbox.
+    """
+    records = TargetUserRecord.objects.filter(
+        user=_user_pk(user), target__notification_module_name=CHANNEL
+    ).order_by("created_date", "pk")
+    return Subquery(records.values("pk")[:1])
+
+
+def visible_notifications(user: Any, now: datetime | None = None) -> QuerySet:
+    """All of ``user``'s in-app notifications shown at ``now``, archived ones included."""
+    if _user_pk(user) is None:
+        return Notification.objects.none()
+    return Notification.objects.filter(
+        target_user_record=in_app_record(user),
+        status__in=Notification.INBOX_STATUSES,
+        scheduled_delivery__lte=now or timezone.now(),
+    )
+
+
+def inbox(user: Any) -> QuerySet:
+    """``user``'s visible, not archived in-app notifications, newest first."""
+    return (
+        visible_notifications(user)
+        .filter(archived_at__isnull=True)
+        .order_by("-scheduled_delivery", "-pk")
+    )
+
+
+def unread_count(user: Any) -> int:
+    """How many of ``user``'s inbox items are unread (one query)."""
+    unread = visible_notifications(user).filter(read_at__isnull=True, archived_at__isnull=True)
+    return unread.count()
+
+
+def unseen_count(user: Any) -> int:
+    """How many of ``user``'s inbox items were never seen, e.g. since the panel was opened."""
+    unseen = visible_notifications(user).filter(seen_at__isnull=True, archived_at__isnull=True)
+    return unseen.count()

@@ -1,0 +1,52 @@
+"""Issue 13 case 8: an Expo push token is checked when its record is created, with the
+same rule the Expo handler applies when sending."""
+
+import pytest
+from django.core.exceptions import ValidationError
+
+from django_notification_system.models import TargetUserRecord
+from django_notification_system.models.addresses import is_expo_push_token
+from django_notification_system.notification_handlers import expo
+from tests import factories
+
+pytestmark = pytest.mark.django_db
+
+BAD_TOKENS = [
+    "ExponentPushToken[]",
+    "ExponentPushToken[abc] trailing",
+    " ExponentPushToken[abc]",
+    "ExponentPushToken[abc",
+    "ExponentPushToken[a b]",
+    "ExponentPushTokenabc",
+    "not-a-token",
+    "",
+]
+GOOD_TOKENS = ["ExponentPushToken[xXx-123_abc]", "ExpoPushToken[AbC123]"]
+
+
+@pytest.mark.parametrize("token", BAD_TOKENS)
+def test_a_malformed_token_is_refused_at_creation(token):
+    user = factories.user()
+    with pytest.raises(ValueError, match="not an Expo push token") as raised:
+        factories.record(user, "expo", address=token)
+    assert not TargetUserRecord.objects.exists()
+    if len(token) > 3:
+        assert token not in str(raised.value)  # the message names the rule, not the token
+    record = TargetUserRecord(user=user, target=factories.target("expo"), target_user_id=token)
+    with pytest.raises(ValidationError) as invalid:
+        record.full_clean()
+    assert "target_user_id" in invalid.value.message_dict
+
+
+@pytest.mark.parametrize("token", GOOD_TOKENS)
+def test_well_formed_tokens_are_accepted(token):
+    assert factories.record(factories.user(), "expo", address=token).target_user_id == token
+
+
+def test_the_handler_applies_the_same_rule():
+    assert expo.is_expo_push_token is is_expo_push_token
+    assert [is_expo_push_token(t) for t in BAD_TOKENS] == [False] * len(BAD_TOKENS)
+
+
+def test_other_channels_keep_free_form_addresses():
+    assert factories.record(factories.user(), "email", address="ExponentPushToken[]")

@@ -1,0 +1,218 @@
+"""The JSON inbox API through real requests: the requesting user's items only, cursor pages
+in at most 3 queries, counts with ETag/304, POST-only state changes with CSRF, a schema."""
+
+from __future__ import annotations
+
+import json
+import warnings
+from datetime import timedelta
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+from rest_framework.test import APIClient
+
+from django_notification_system import inbox
+from django_notification_system.models import Notification
+from django_notification_system.notification_creators import in_app
+from tests import factories
+
+pytestmark = pytest.mark.django_db
+
+API = "/api/notifications/"
+
+
+def post_items(user, count: int, prefix: str = "item") -> list[Notification]:
+    start = timezone.now() - timedelta(hours=1)
+    rows = []
+    for i in range(count):
+        rows += in_app.create_notification(
+            user,
+            f"{prefix} {i}",
+            body=f"body {i}",
+            url=f"/things/{i}",
+            scheduled_delivery=start + timedelta(seconds=i),
+        )
+    return rows
+
+
+@pytest.fixture
+def ada():
+    return factories.user("ada")
+
+
+@pytest.fixture
+def client(ada) -> APIClient:
+    api = APIClient()
+    api.force_login(ada)
+    return api
+
+
+def test_anonymous_requests_are_refused():
+    response = APIClient().get(f"{API}inbox/")
+    assert response.status_code in (401, 403)
+    assert APIClient().get(f"{API}inbox/counts/").status_code in (401, 403)
+
+
+def test_the_inbox_lists_the_users_items_newest_first(client, ada):
+    post_items(ada, 3)
+    post_items(factories.user("bo"), 2, prefix="bo's")
+    response = client.get(f"{API}inbox/")
+    assert response.status_code == 200
+    results = response.json()["results"]
+    assert [item["title"] for item in results] == ["item 2", "item 1", "item 0"]
+    assert set(results[0]) == {"id", "title", "body", "url", "created", "read_at", "seen_at"}
+    assert results[0]["url"] == "/things/2" and results[0]["read_at"] is None
+
+
+def test_cursor_pages_cover_every_item_once(client, ada):
+    post_items(ada, 7)
+    titles, url = [], f"{API}inbox/?page_size=3"
+    while url:
+        page = client.get(url).json()
+        titles += [item["title"] for item in page["results"]]
+        url = page["next"]
+    assert titles == [f"item {i}" for i in reversed(range(7))]
+
+
+@pytest.mark.parametrize("page_size", [1, 20, 100])
+def test_a_page_is_at_most_three_queries_whatever_its_size(client, ada, page_size):
+    post_items(ada, 101)
+    with CaptureQueriesContext(connection) as ctx:
+        response = client.get(f"{API}inbox/?page_size={page_size}")
+    assert len(response.json()["results"]) == page_size
+    assert len(ctx.captured_queries) <= 3, [q["sql"][:60] for q in ctx.captured_queries]
+    cursor = parse_qs(urlsplit(response.json()["next"]).query)["cursor"][0]
+    with CaptureQueriesContext(connection) as ctx:
+        client.get(f"{API}inbox/", {"page_size": page_size, "cursor": cursor})
+    assert len(ctx.captured_queries) <= 3
+
+
+def test_unread_filter(client, ada):
+    rows = post_items(ada, 3)
+    inbox.mark_read(ada, [rows[1].pk])
+    results = client.get(f"{API}inbox/?unread=true").json()["results"]
+    assert [item["title"] for item in results] == ["item 2", "item 0"]
+
+
+def test_counts_carry_an_etag_and_a_matching_one_gets_304(client, ada):
+    rows = post_items(ada, 2)
+    response = client.get(f"{API}inbox/counts/")
+    assert response.json() == {"unread": 2, "unseen": 2}
+    etag = response["ETag"]
+    assert "private" in response["Cache-Control"]
+
+    unchanged = client.get(f"{API}inbox/counts/", HTTP_IF_NONE_MATCH=etag)
+    assert unchanged.status_code == 304 and unchanged.content == b""
+
+    inbox.mark_read(ada, [rows[0].pk])
+    changed = client.get(f"{API}inbox/counts/", HTTP_IF_NONE_MATCH=etag)
+    assert changed.status_code == 200
+    assert changed.json() == {"unread": 1, "unseen": 1}
+    assert changed["ETag"] != etag
+
+
+def test_two_users_with_equal_counts_never_share_an_etag(client, ada):
+    bo = factories.user("bo")
+    post_items(ada, 1)
+    post_items(bo, 1)
+    other = APIClient()
+    other.force_login(bo)
+    mine = client.get(f"{API}inbox/counts/")
+    theirs = other.get(f"{API}inbox/counts/", HTTP_IF_NONE_MATCH=mine["ETag"])
+    assert theirs.status_code == 200 and theirs["ETag"] != mine["ETag"]
+
+
+@pytest.mark.parametrize("change", ["read", "unread", "archive"])
+def test_state_changes_are_post_only_and_another_users_id_is_404(client, ada, change):
+    (mine,) = post_items(ada, 1)
+    (theirs,) = post_items(factories.user("bo"), 1)
+    assert client.get(f"{API}inbox/{mine.pk}/{change}/").status_code == 405
+    response = client.post(f"{API}inbox/{theirs.pk}/{change}/")
+    assert response.status_code == 404
+    assert Notification.objects.get(pk=theirs.pk).read_at is None
+    assert Notification.objects.get(pk=theirs.pk).archived_at is None
+    assert client.post(f"{API}inbox/{mine.pk}/{change}/").json() == {"updated": 1}
+
+
+def test_read_unread_archive_change_the_counts(client, ada):
+    first, second = post_items(ada, 2)
+    client.post(f"{API}inbox/{first.pk}/read/")
+    assert client.get(f"{API}inbox/counts/").json() == {"unread": 1, "unseen": 1}
+    client.post(f"{API}inbox/{first.pk}/unread/")
+    assert client.get(f"{API}inbox/counts/").json() == {"unread": 2, "unseen": 1}
+    client.post(f"{API}inbox/{second.pk}/archive/")
+    assert [i["title"] for i in client.get(f"{API}inbox/").json()["results"]] == ["item 0"]
+
+
+def test_get_never_changes_state(client, ada):
+    post_items(ada, 2)
+    for path in ("inbox/", "inbox/counts/", "inbox/mark-all-read/", "inbox/mark-seen/"):
+        client.get(f"{API}{path}")
+    assert inbox.unread_count(ada) == 2 and inbox.unseen_count(ada) == 2
+
+
+def test_mark_all_read_before_the_newest_item_shown(client, ada):
+    post_items(ada, 3)
+    newest_shown = client.get(f"{API}inbox/").json()["results"][0]["id"]
+    in_app.create_notification(ada, "arrived meanwhile")
+    response = client.post(f"{API}inbox/mark-all-read/", {"before": newest_shown}, format="json")
+    assert response.json() == {"updated": 3}
+    assert client.get(f"{API}inbox/counts/").json()["unread"] == 1
+    assert client.post(f"{API}inbox/mark-all-read/").json() == {"updated": 1}
+
+
+def test_mark_all_read_rejects_a_bad_before_by_name(client, ada):
+    post_items(ada, 1)
+    response = client.post(f"{API}inbox/mark-all-read/", {"before": "yesterday"}, format="json")
+    assert response.status_code == 400
+    assert "before" in response.json()
+    assert inbox.unread_count(ada) == 1
+
+
+def test_mark_all_read_accepts_a_datetime(client, ada):
+    post_items(ada, 3)
+    before = (timezone.now() - timedelta(minutes=59, seconds=59)).isoformat()
+    response = client.post(f"{API}inbox/mark-all-read/", {"before": before}, format="json")
+    assert response.json() == {"updated": 2}
+
+
+def test_mark_seen_some_or_all(client, ada):
+    rows = post_items(ada, 3)
+    response = client.post(f"{API}inbox/mark-seen/", {"ids": [str(rows[0].pk)]}, format="json")
+    assert response.json() == {"updated": 1}
+    assert client.post(f"{API}inbox/mark-seen/").json() == {"updated": 2}
+    assert client.get(f"{API}inbox/counts/").json() == {"unread": 3, "unseen": 0}
+
+
+def test_csrf_is_enforced_for_session_authentication(ada):
+    (row,) = post_items(ada, 1)
+    browser = APIClient(enforce_csrf_checks=True)
+    browser.force_login(ada)
+    refused = browser.post(f"{API}inbox/{row.pk}/read/")
+    assert refused.status_code == 403
+    assert "CSRF" in refused.json()["detail"]
+    assert inbox.unread_count(ada) == 1
+
+    browser.get("/admin/login/")  # any Django page that hands out the CSRF cookie
+    token = browser.cookies["csrftoken"].value
+    accepted = browser.post(f"{API}inbox/{row.pk}/read/", HTTP_X_CSRFTOKEN=token)
+    assert accepted.status_code == 200
+    assert inbox.unread_count(ada) == 0
+
+
+def test_the_openapi_schema_renders(client):
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        response = client.get(f"{API}schema/")
+    assert response.status_code == 200
+    schema = json.loads(response.content)
+    assert schema["openapi"].startswith("3.")
+    paths = schema["paths"]
+    assert "get" in paths["/inbox/"] and "get" in paths["/inbox/counts/"]
+    assert set(paths["/inbox/{id}/read/"]) == {"post"}
+    assert set(paths["/inbox/mark-all-read/"]) == {"post"}
+    item = schema["components"]["schemas"]["InboxItem"]["properties"]
+    assert {"id", "title", "url", "read_at", "seen_at", "created"} <= set(item)
