@@ -14,7 +14,7 @@ from django_notification_system.models.abstract import check_constraint
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("django_notification_system", "0009_categories_and_preferences"),
+        ("django_notification_system", "0010_categories_and_preferences"),
     ]
 
     operations = [
