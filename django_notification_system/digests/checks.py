@@ -10,6 +10,7 @@ from django.template.loader import get_template
 from ..loading import find_module
 from ..preferences import categories
 from .config import SETTING, parse_digest
+from .throttle import parse_throttle
 
 
 def _template_problem(name: str) -> str | None:
@@ -29,16 +30,36 @@ def _channel_missing(channel: str) -> bool:
         return False  # the module exists but fails to import: reported by E004
 
 
+def _check_throttle(key: str, category) -> list[checks.CheckMessage]:
+    try:
+        config = parse_throttle(category)
+    except ImproperlyConfigured as exc:
+        return [checks.Error(str(exc), id="django_notification_system.E023")]
+    if config is None:
+        return []
+    return [
+        checks.Error(
+            f'{SETTING}["{key}"]["throttle"]["channels"] names {channel!r}, but no handler '
+            "module provides it.",
+            hint="Channels are targets' notification_module_name values.",
+            id="django_notification_system.E022",
+        )
+        for channel in sorted(config.channels)
+        if _channel_missing(channel)
+    ]
+
+
 def check_digests() -> list[checks.CheckMessage]:
-    """Errors naming the category for a malformed ``digest`` option, a template that cannot
-    be loaded or a channel no handler serves; a warning for a digest on a critical category
-    (critical notifications are never held)."""
+    """Errors naming the category for a malformed ``digest`` or ``throttle`` option, a
+    template that cannot be loaded or a channel no handler serves; a warning for a digest on
+    a critical category (critical notifications are never held)."""
     try:
         declared = categories()
     except ImproperlyConfigured:
         return []  # reported by the categories check
     messages: list[checks.CheckMessage] = []
     for key, category in declared.items():
+        messages.extend(_check_throttle(key, category))
         try:
             config = parse_digest(category)
         except ImproperlyConfigured as exc:

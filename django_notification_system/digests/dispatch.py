@@ -1,6 +1,6 @@
 """What ``process_notifications`` calls: flush closed windows first, settle carried items last.
 
-Both cost nothing (no query) while no category has a ``digest`` option.
+Both cost nothing (no query) while no category has a ``digest`` or ``throttle`` option.
 """
 
 from __future__ import annotations
@@ -14,11 +14,17 @@ from django.utils import timezone
 from .config import digest_configs
 from .flush import flush_due_digests
 from .settle import settle_carried_items
+from .throttle import throttle_configs
 
 #: Summary keys (the command prints them in lower case).
 DIGESTS_MADE = "DIGESTS MADE"
 ITEMS_SETTLED = "DIGEST ITEMS SETTLED"
 ITEMS_OPTED_OUT = "OPTED OUT (at digest)"
+
+
+def in_use() -> bool:
+    """Whether any category has a digest or a throttle (held items may exist)."""
+    return bool(digest_configs() or throttle_configs())
 
 
 def before_run(batch_size: int, lease: timedelta, targets: Sequence[str] | None) -> Counter:
@@ -27,7 +33,7 @@ def before_run(batch_size: int, lease: timedelta, targets: Sequence[str] | None)
     Runs before the dispatcher fixes its ``due_before``, so the new digests go out in the
     same run.
     """
-    if not digest_configs():
+    if not in_use():
         return Counter()
     now = timezone.now()
     counts: Counter = Counter()
@@ -40,6 +46,6 @@ def before_run(batch_size: int, lease: timedelta, targets: Sequence[str] | None)
 
 def after_run() -> Counter:
     """Give the items of the digests this run finished their digest's status."""
-    if not digest_configs():
+    if not in_use():
         return Counter()
     return +Counter({ITEMS_SETTLED: settle_carried_items(timezone.now())})

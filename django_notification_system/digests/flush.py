@@ -85,21 +85,26 @@ def held_items() -> QuerySet:
 def closed_windows(now: datetime, targets: Sequence[str] | None = None) -> QuerySet:
     """Unclaimed (or lease-expired) windows whose digest is due at ``now``.
 
-    A window is closed when its oldest held item is ``window`` seconds old or when its
-    ``max_items``-th oldest exists. A category that lost its digest option (or became
-    critical) closes its windows at once: their items must not wait forever. Every test is
-    an index search on (``digest_window``, ``scheduled_delivery``) per window.
+    A window of a digest's category and channel is closed when its oldest held item is
+    ``window`` seconds old or when its ``max_items``-th oldest exists. Any other window
+    (held by a throttle, or of a category that lost its digest option) closes when its
+    oldest item is due: its items must not wait forever. Every test is an index search on
+    (``digest_window``, ``scheduled_delivery``) per window.
     """
     configs = digest_configs()
     items = held_items().filter(digest_window=OuterRef("pk")).order_by("scheduled_delivery")
     times = items.values("scheduled_delivery")
     windows = DigestWindow.objects.alias(oldest=Subquery(times[:1]))
-    closed = Q(oldest__isnull=False) & ~Q(category__in=list(configs))
+    channel = "target_user_record__target__notification_module_name"
+    digested = Q(pk__in=[])
+    for key, config in configs.items():
+        digested |= Q(category=key, **{f"{channel}__in": list(config.channels)})
+    closed = Q(oldest__lte=now) & ~digested
     for number, (key, config) in enumerate(configs.items()):
         last = f"last_{number}"  # the max_items-th oldest held item, if there is one
         at = config.max_items - 1
         windows = windows.alias(**{last: Subquery(times[at : at + 1])})
-        closed |= Q(category=key) & (
+        closed |= Q(category=key, **{f"{channel}__in": list(config.channels)}) & (
             Q(oldest__lte=now - timedelta(seconds=config.window)) | Q(**{f"{last}__isnull": False})
         )
     windows = windows.filter(closed).filter(

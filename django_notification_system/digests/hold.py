@@ -60,8 +60,14 @@ def window_ids(pairs: set[tuple]) -> dict[tuple, uuid.UUID]:
     return {(record, category): pk for record, category, pk in rows}
 
 
-def hold_rows(token: uuid.UUID, rows: list[Notification], now: datetime) -> int:
-    """Make claimed ``rows`` HELD in their windows; return how many changed (guarded by token)."""
+def hold_rows(
+    token: uuid.UUID, rows: list[Notification], now: datetime, until: dict | None = None
+) -> int:
+    """Make claimed ``rows`` HELD in their windows; return how many changed (guarded by token).
+
+    ``until`` (row pk -> datetime) moves those rows' ``scheduled_delivery``: a throttled row
+    is held until its limit allows, and its window closes no earlier.
+    """
     if not rows:
         return 0
     pairs = {(n.target_user_record_id, _category(n)) for n in rows}
@@ -71,16 +77,19 @@ def hold_rows(token: uuid.UUID, rows: list[Notification], now: datetime) -> int:
     guarded = Notification.objects.filter(
         pk__in=list(by_row), claim_token=token, status=Notification.SENDING
     )
-    return retry_if_locked(
-        lambda: guarded.update(
-            status=Notification.HELD,
-            digest_window=per_row(field, by_row),
-            attempted_delivery=None,
-            lease_expires_at=None,
-            claim_token=None,
-            modified_date=now,
+    values = {
+        "status": Notification.HELD,
+        "digest_window": per_row(field, by_row),
+        "attempted_delivery": None,
+        "lease_expires_at": None,
+        "claim_token": None,
+        "modified_date": now,
+    }
+    if until:
+        values["scheduled_delivery"] = per_row(
+            Notification._meta.get_field("scheduled_delivery"), until
         )
-    )
+    return retry_if_locked(lambda: guarded.update(**values))
 
 
 def hold_for_digests(token: uuid.UUID, to_send: dict[str, list], now: datetime) -> int:

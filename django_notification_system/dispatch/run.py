@@ -177,6 +177,9 @@ class _Batch:
             self.summary.counts[HELD] += held
         if held := digests.hold_for_digests(self.token, self.to_send, timezone.now()):
             self.summary.counts[digests.HELD_FOR_DIGEST] += held
+        self.summary.counts.update(
+            digests.apply_throttles(self.token, self.to_send, self.to_settle, timezone.now())
+        )
         self.resolve_handlers()
         for (status, reason), rows in self.to_settle.items():
             self.settle(rows, status, reason)

@@ -31,6 +31,7 @@ CATEGORY_OPTIONS: dict[str, str] = {
     "required": "a list of channels",
     "critical": "a bool",
     "digest": "a dict (validated by django_notification_system.digests)",
+    "throttle": "a dict (validated by django_notification_system.digests)",
 }
 
 
