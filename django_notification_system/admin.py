@@ -185,7 +185,13 @@ class NotificationAdmin(admin.ModelAdmin):
     date_hierarchy = None
 
     def get_search_fields(self, request):
-        return ("title", "provider_message_id", *user_search_fields("target_user_record__user__"))
+        return (
+            "title",
+            "provider_message_id",
+            "=idempotency_key",
+            "=cancel_key",
+            *user_search_fields("target_user_record__user__"),
+        )
 
     def changelist_view(self, request, extra_context=None):
         response = super().changelist_view(request, extra_context=extra_context)
@@ -282,6 +288,16 @@ class DeliveryAttemptAdmin(admin.ModelAdmin):
     search_fields = ("provider_message_id", "notification__id")
     raw_id_fields = ("notification",)
     show_full_result_count = False
+
+    # An append-only log written by the dispatcher: staff may look, never edit or delete.
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
 
 
 @admin.register(NotificationUserSettings)

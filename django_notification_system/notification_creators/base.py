@@ -12,8 +12,8 @@ whatever the batch's size:
    ``dns_notification_unique_pending`` and ``dns_notification_unique_key`` (idempotency
    keys) make concurrent callers skip rows that exist;
 3. when more than one user got rows, one ``SELECT`` mapping records to users for the report;
-4. with an idempotency key, one ``SELECT`` of the rows that already held the key
-   (see ``keys.py``).
+4. with an idempotency key, when a user got nothing (or the batch is one user), one
+   ``SELECT`` of the rows that already held the key (see ``keys.py``).
 
 A channel module may define ``prepare_content(title, body, extra) -> (title, body)`` to
 validate or render its content, ``DEFAULT_RETRY_TIME_INTERVAL``, and
@@ -254,12 +254,14 @@ def create_for_user(
     """The documented per-user creator: the created notifications, or the 1.5.3 exceptions.
 
     Raises ``UserIsOptedOut``, ``UserHasNoTargetRecords`` or ``NotificationsNotCreated``
-    (every row already existed) unless ``quiet``; invalid input is a ``ValueError`` always.
+    (every row already existed) unless ``quiet``, each naming the user's pk and the channel;
+    invalid input is a ``TypeError`` or ``ValueError`` naming the argument, always.
     A user whose preferences turn ``category`` off on this channel gets ``[]``, never an
     exception: it is their choice, not the caller's error.
     With an ``idempotency_key`` the rows that already hold it are returned too (after the
     created ones), and a call that finds only those returns them instead of raising.
     """
+    validate_user(user)
     result = create_notifications(
         [user],
         channel,
@@ -280,10 +282,26 @@ def create_for_user(
     if reason == SkipReason.PREFERENCE:
         return []
     if reason == SkipReason.OPTED_OUT:
-        raise UserIsOptedOut()
+        raise UserIsOptedOut(f"User {user.pk} is opted out (channel {channel!r})")
     if reason == SkipReason.ALREADY_SCHEDULED:
-        raise NotificationsNotCreated()
-    raise UserHasNoTargetRecords()
+        raise NotificationsNotCreated(
+            f"No notification created for user {user.pk} on channel {channel!r}: "
+            "an identical one is already scheduled"
+        )
+    raise UserHasNoTargetRecords(
+        f"User {user.pk} has no active target records on channel {channel!r}"
+    )
+
+
+def validate_user(user: Any) -> None:
+    """``user`` must be a saved instance of the user model: ``TypeError``/``ValueError`` if not."""
+    User = get_user_model()
+    if not isinstance(user, User):
+        raise TypeError(
+            f"user must be a saved {User.__name__} instance, not {type(user).__name__}"
+        )
+    if user.pk is None:
+        raise ValueError("user must be saved (it has no pk) before it can be notified")
 
 
 def _user_batches(users: QuerySet | Iterable, batch_size: int, db: str) -> Iterator[QuerySet]:
@@ -345,10 +363,12 @@ def _create_for_batch(
         record_users = dict(records.values_list("pk", "user_id"))
         served = {record_users.get(n.target_user_record_id) for n in created}
     unserved = eligible - served
-    if template.idempotency_key:
-        # Also for served users: one of their records may have held the key already.
+    # The rows that held the key: of the users who got nothing and, for one user (the
+    # per-user creator), also when another of their records got a new row.
+    holders = eligible if len(eligible) == 1 else unserved
+    if template.idempotency_key and holders:
         created_pks = {n.pk for n in created}
-        existing = rows_with_key(records, template.idempotency_key, eligible, db)
+        existing = rows_with_key(records, template.idempotency_key, holders, db)
         existing = [n for n in existing if n.pk not in created_pks]
         result.existing.extend(existing)
         for user_pk in {n.target_user_record.user_id for n in existing} & unserved:

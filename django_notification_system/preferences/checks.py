@@ -74,7 +74,7 @@ def check_categories() -> list[checks.CheckMessage]:
     try:
         declared = categories()
     except ImproperlyConfigured as exc:
-        return [checks.Error(str(exc), id="django_notification_system.E005")]
+        return [checks.Error(str(exc), id="django_notification_system.E007")]
     errors: list[checks.CheckMessage] = _unsubscribe_warning(declared) if declared else []
     known = None
     for category in declared.values():
@@ -92,7 +92,7 @@ def check_categories() -> list[checks.CheckMessage]:
                     f"module provides it.{did_you_mean(channel, known)}",
                     hint="Channels are targets' notification_module_name values; known: "
                     + ", ".join(known),
-                    id="django_notification_system.E006",
+                    id="django_notification_system.E008",
                 )
             )
     return errors

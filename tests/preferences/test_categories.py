@@ -35,14 +35,14 @@ def test_the_issue_example_passes_the_checks():
 
 def test_unknown_option_is_named_with_did_you_mean():
     (message,) = _messages({"news": {"label": "News", "defualts": {"email": False}}})
-    assert message.startswith("django_notification_system.E005")
+    assert message.startswith("django_notification_system.E007")
     assert 'NOTIFICATION_SYSTEM_CATEGORIES["news"]' in message
     assert "'defualts'" in message and "Did you mean 'defaults'?" in message
 
 
 def test_unknown_channel_is_named_with_did_you_mean():
     (message,) = _messages({"news": {"defaults": {"emial": False}}})
-    assert message.startswith("django_notification_system.E006")
+    assert message.startswith("django_notification_system.E008")
     assert "'emial'" in message and "Did you mean 'email'?" in message
     (message,) = _messages({"ops": {"required": ["pager_duty"]}})
     assert "'pager_duty'" in message and "no handler module provides it" in message
@@ -65,7 +65,7 @@ def test_unknown_channel_is_named_with_did_you_mean():
 )
 def test_malformed_settings_are_errors_naming_the_key(setting, fragment):
     (message,) = _messages(setting)
-    assert message.startswith("django_notification_system.E005")
+    assert message.startswith("django_notification_system.E007")
     assert fragment in message
     with (
         override_settings(NOTIFICATION_SYSTEM_CATEGORIES=setting),
