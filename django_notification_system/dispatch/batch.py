@@ -19,7 +19,7 @@ from collections import defaultdict
 from django.db.models import prefetch_related_objects
 from django.utils import timezone
 
-from .. import conf
+from .. import conf, digests
 from ..configuration import configuration_error_message
 from ..models import Notification
 from ..notification_handlers.base import Outcome
@@ -87,6 +87,11 @@ class Batch:
         self.split(notifications)
         if held := hold_for_quiet_hours(self.token, self.to_send, timezone.now()):
             self.summary.counts[HELD] += held
+        if held := digests.hold_for_digests(self.token, self.to_send, timezone.now()):
+            self.summary.counts[digests.HELD_FOR_DIGEST] += held
+        self.summary.counts.update(
+            digests.apply_throttles(self.token, self.to_send, self.to_settle, timezone.now())
+        )
         self.resolve_handlers()
         for (status, reason), rows in self.to_settle.items():
             self.settle(rows, status, reason)

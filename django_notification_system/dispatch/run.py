@@ -20,7 +20,7 @@ from datetime import timedelta
 from django.db.models import Count
 from django.utils import timezone
 
-from .. import conf
+from .. import conf, digests
 from ..configuration import handler_problems
 from .batch import INACTIVE_REASON, OPTED_OUT_REASON, RELEASED, Batch
 from .caller_transaction import caller_holds_transaction
@@ -78,18 +78,21 @@ def process_notifications(
 
 
 def _run(summary, registry, batch_size, limit, targets, dry_run, should_stop, on_batch) -> None:
-    due_before = timezone.now()
     if dry_run:
-        _dry_run(summary, registry, due_before, targets)
+        _dry_run(summary, registry, timezone.now(), targets)
         return
+    size = batch_size or conf.batch_size()
+    lease = timedelta(seconds=conf.lease_seconds())
+    summary.counts.update(digests.before_run(size, lease, targets))
+    due_before = timezone.now()
     counts, lost = record_kept_batches(due_before)  # sent before a database outage
     summary.counts.update(counts)
     summary.lease_lost += lost
     claims = _Claims(
-        size=batch_size or conf.batch_size(),
+        size=size,
         limit=limit,
         due_before=due_before,
-        lease=timedelta(seconds=conf.lease_seconds()),
+        lease=lease,
         targets=targets,
         registry=registry,
         summary=summary,
@@ -100,6 +103,7 @@ def _run(summary, registry, batch_size, limit, targets, dry_run, should_stop, on
         _run_in_order(claims, on_batch)
     else:
         _run_overlapped(claims, on_batch)
+    summary.counts.update(digests.after_run())
 
 
 class _Claims:
