@@ -19,7 +19,11 @@ LOCKED_ATTEMPTS = 8
 
 
 def _is_locked(exc: OperationalError) -> bool:
-    return connection.vendor == "sqlite" and "locked" in str(exc).lower()
+    """SQLite's "database is locked", or a PostgreSQL deadlock (its victim was rolled back)."""
+    message = str(exc).lower()
+    if connection.vendor == "postgresql":
+        return "deadlock detected" in message
+    return connection.vendor == "sqlite" and "locked" in message
 
 
 def retry_if_locked(operation: Callable[[], T]) -> T:
