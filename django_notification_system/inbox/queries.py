@@ -59,13 +59,25 @@ def inbox(user: Any) -> QuerySet:
     )
 
 
-def unread_count(user: Any) -> int:
-    """How many of ``user``'s inbox items are unread (one query)."""
+def _count(notifications: QuerySet, limit: int | None) -> int:
+    if limit is None:
+        return notifications.count()
+    if isinstance(limit, bool) or not isinstance(limit, int) or limit < 1:
+        raise ValueError(f"limit must be a positive integer or None, not {limit!r}")
+    return notifications[:limit].count()  # COUNT over a LIMIT: stops after ``limit`` rows
+
+
+def unread_count(user: Any, limit: int | None = None) -> int:
+    """How many of ``user``'s inbox items are unread (one query).
+
+    ``limit`` caps the count (a badge showing "99+" needs ``limit=100``), so even a user
+    with 100,000 unread items costs no more than ``limit`` index entries.
+    """
     unread = visible_notifications(user).filter(read_at__isnull=True, archived_at__isnull=True)
-    return unread.count()
+    return _count(unread, limit)
 
 
-def unseen_count(user: Any) -> int:
-    """How many of ``user``'s inbox items were never seen, e.g. since the panel was opened."""
+def unseen_count(user: Any, limit: int | None = None) -> int:
+    """How many of ``user``'s inbox items were never seen (one query; ``limit`` as above)."""
     unseen = visible_notifications(user).filter(seen_at__isnull=True, archived_at__isnull=True)
-    return unseen.count()
+    return _count(unseen, limit)

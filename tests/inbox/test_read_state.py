@@ -62,6 +62,14 @@ def test_inbox_is_newest_first_and_counts_are_one_query_each(ada, bo):
     assert one_query(inbox.unread_count, bo) == 1
 
 
+def test_counts_can_be_capped_for_a_badge(ada):
+    assert one_query(inbox.unread_count, ada, limit=2) == 2
+    assert inbox.unread_count(ada, limit=10) == 3
+    assert one_query(inbox.unseen_count, ada, limit=1) == 1
+    with pytest.raises(ValueError, match="limit"):
+        inbox.unread_count(ada, limit=0)
+
+
 def test_mark_read_sets_read_and_seen_once_and_ignores_other_users_ids(ada, bo):
     mine, theirs = ids(ada, "one")[0], ids(bo, "bo's")[0]
     assert one_query(inbox.mark_read, ada, [mine, theirs, uuid.uuid4()]) == 1
