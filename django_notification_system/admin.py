@@ -223,6 +223,16 @@ class DeliveryAttemptAdmin(admin.ModelAdmin):
     raw_id_fields = ("notification",)
     show_full_result_count = False
 
+    # An append-only log written by the dispatcher: staff may look, never edit or delete.
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
 
 @admin.register(NotificationUserSettings)
 class NotificationUserSettingsAdmin(UserAutocompleteMixin, admin.ModelAdmin):

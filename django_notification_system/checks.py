@@ -7,7 +7,7 @@ import importlib
 from django.core import checks
 from django.core.exceptions import ImproperlyConfigured
 
-from . import conf
+from . import conf, configuration
 
 _SCALARS = (
     conf.batch_size,
@@ -15,7 +15,6 @@ _SCALARS = (
     conf.handler_timeout,
     conf.max_backoff_minutes,
     conf.retry_policy,
-    conf.targets,
     conf.public_base_url,
     conf.quiet_hours_channels,
     conf.enqueue_on_create,
@@ -25,7 +24,12 @@ _SCALARS = (
 
 @checks.register()
 def check_settings(app_configs=None, **kwargs) -> list[checks.CheckMessage]:
-    """Every setting this package reads must have a usable value."""
+    """Every setting this package reads must have a usable value.
+
+    Runs with plain ``manage.py check`` (no database): handler/creator entries that cannot
+    be imported, unknown channel or option keys in ``NOTIFICATION_SYSTEM_TARGETS`` (with a
+    suggestion), every missing required key of a configured channel, and missing SDKs.
+    """
     errors: list[checks.CheckMessage] = []
     for accessor in _SCALARS:
         try:
@@ -33,22 +37,16 @@ def check_settings(app_configs=None, **kwargs) -> list[checks.CheckMessage]:
         except ImproperlyConfigured as exc:
             errors.append(checks.Error(str(exc), id="django_notification_system.E001"))
     for name in ("NOTIFICATION_SYSTEM_HANDLERS", "NOTIFICATION_SYSTEM_CREATORS"):
-        try:
-            conf.module_paths(name)
-        except ImproperlyConfigured as exc:
-            errors.append(checks.Error(str(exc), id="django_notification_system.E002"))
-    try:
-        for channel, options in conf.targets().items():
-            if not isinstance(options, dict):
-                errors.append(
-                    checks.Error(
-                        f'NOTIFICATION_SYSTEM_TARGETS["{channel}"] must be a dict, '
-                        f"not {type(options).__name__}",
-                        id="django_notification_system.E003",
-                    )
+        for problem in configuration.module_path_problems(name):
+            errors.append(
+                checks.Error(
+                    problem,
+                    hint="Entries are dotted module paths or directories (see docs/settings.rst).",
+                    id="django_notification_system.E002",
                 )
-    except ImproperlyConfigured:
-        pass  # already reported above
+            )
+    for problem in configuration.target_problems():
+        errors.append(checks.Error(problem, id="django_notification_system.E003"))
     errors.extend(check_enqueue_backend())
     return errors
 

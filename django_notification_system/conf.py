@@ -49,18 +49,26 @@ def get(name: str) -> Any:
     return getattr(settings, name, DEFAULTS[name])
 
 
-def _positive_int(name: str) -> int:
+#: Largest batch one claim may take: larger ones overflow the database's LIMIT.
+MAX_BATCH_SIZE = 100_000
+
+
+def _positive_int(name: str, maximum: int | None = None) -> int:
     value = get(name)
     if isinstance(value, bool) or not isinstance(value, int) or value < 1:
         raise NotificationSystemConfigurationError(
             f"{name} must be a positive integer, not {value!r}"
+        )
+    if maximum is not None and value > maximum:
+        raise NotificationSystemConfigurationError(
+            f"{name} must be at most {maximum}, not {value!r}"
         )
     return value
 
 
 def batch_size() -> int:
     """How many due notifications one claim takes (``NOTIFICATION_SYSTEM_BATCH_SIZE``)."""
-    return _positive_int("NOTIFICATION_SYSTEM_BATCH_SIZE")
+    return _positive_int("NOTIFICATION_SYSTEM_BATCH_SIZE", MAX_BATCH_SIZE)
 
 
 def lease_seconds() -> int:

@@ -13,11 +13,19 @@ import uuid
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
-from django.db import DEFAULT_DB_ALIAS, connections, models, transaction
+from django.db import (
+    DEFAULT_DB_ALIAS,
+    InterfaceError,
+    OperationalError,
+    connections,
+    models,
+    transaction,
+)
 from django.db.models import Case, F, Value, When
 
+from .. import conf
 from ..models import DeliveryAttempt, Notification, TargetUserRecord
 from ..notification_handlers.base import (
     Delivered,
@@ -27,11 +35,15 @@ from ..notification_handlers.base import (
     Outcome,
     Retry,
 )
+from ..signals import batch_recorded, send_robust
 from .locking import retry_if_locked
 from .retry import is_exhausted, next_attempt_at
 
 logger = logging.getLogger(__name__)
 
+
+#: Errors that mean "the database connection is gone", not "this data is wrong".
+CONNECTION_ERRORS = (OperationalError, InterfaceError)
 
 #: Parameters per statement of the multi-row INSERT (databases other than SQLite and PostgreSQL).
 MAX_PARAMETERS = 65535
@@ -186,7 +198,23 @@ def insert_attempts(results: Sequence[DeliveryResult], now: datetime) -> None:
 def record_batch(
     token: uuid.UUID, results: Sequence[DeliveryResult], now: datetime
 ) -> tuple[Counter, int]:
-    """Write ``results`` in one transaction; return (rows per status, rows with lost lease)."""
+    """Write ``results`` in one transaction; return (rows per status, rows with lost lease).
+
+    When the database connection fails (an outage, a failover), the outcomes are kept in
+    memory before the error propagates, and :func:`record_kept_batches` writes them after
+    reconnecting, under the same claim token, so an outage the process survives costs no
+    re-send.
+    """
+    try:
+        return _write_batch(token, results, now)
+    except CONNECTION_ERRORS:
+        _keep(token, results)
+        raise
+
+
+def _write_batch(
+    token: uuid.UUID, results: Sequence[DeliveryResult], now: datetime
+) -> tuple[Counter, int]:
     groups: dict[str, list[DeliveryResult]] = defaultdict(list)
     for result in results:
         if not result.settled_by_handler:
@@ -227,3 +255,66 @@ def settle(token: uuid.UUID, notifications: Sequence[Notification], status: str,
     values = {"status": status, "last_error": reason, **_released(now)}
     pks = [n.pk for n in notifications]
     return retry_if_locked(lambda: _guarded(token, pks).update(**values))
+
+
+@dataclass(frozen=True)
+class KeptBatch:
+    """Outcomes of a sent batch whose record step failed, waiting for the database."""
+
+    token: uuid.UUID
+    results: tuple[DeliveryResult, ...]
+    lease_expires_at: datetime
+
+
+_kept: list[KeptBatch] = []
+
+
+def _keep(token: uuid.UUID, results: Sequence[DeliveryResult]) -> None:
+    claimed_at = min(
+        (r.notification.attempted_delivery for r in results if r.notification.attempted_delivery),
+        default=None,
+    )
+    if claimed_at is None:
+        return
+    expires = claimed_at + timedelta(seconds=conf.lease_seconds())
+    _kept.append(KeptBatch(token, tuple(results), expires))
+    # INFO: the caller reports the outage itself (once), with kept_outcomes() in it.
+    logger.info(
+        "database unavailable while recording %d outcomes; kept to record after reconnecting",
+        len(results),
+    )
+
+
+def kept_outcomes() -> int:
+    """How many outcomes of sent batches wait for the database (in this process)."""
+    return sum(len(kept.results) for kept in _kept)
+
+
+def record_kept_batches(now: datetime) -> tuple[Counter, int]:
+    """Record the kept batches whose lease still holds; drop the others.
+
+    Returns (rows per status, rows with lost lease) over the batches recorded, and sends
+    ``batch_recorded`` for each. A batch whose lease expired may already have been claimed
+    and sent again by another run: it is dropped, and its rows come back through their
+    lease as after a crash. Raises the connection error again, keeping what is left, when
+    the database is still unavailable.
+    """
+    total: Counter = Counter()
+    total_lost = 0
+    while _kept:
+        kept = _kept[0]
+        if kept.lease_expires_at <= now:
+            logger.warning(
+                "outcomes of %d rows dropped: their lease expired before the database came back",
+                len(kept.results),
+            )
+        else:
+            counts, lost = _write_batch(kept.token, kept.results, now)
+            total.update(counts)
+            total_lost += lost
+            logger.info("recorded %d kept outcomes after reconnecting", len(kept.results))
+            send_robust(
+                batch_recorded, Notification, results=list(kept.results), claim_token=kept.token
+            )
+        _kept.pop(0)
+    return total, total_lost

@@ -106,6 +106,12 @@ class HandlerRegistry:
                 self._handlers[module_name] = self._resolve(module_name)
             except CONFIGURATION_ERRORS as exc:
                 self._handlers[module_name] = exc
+            except Exception as exc:  # a SyntaxError or NameError at import: fix the module
+                broken = ImproperlyConfigured(
+                    f"handler module {module_name!r} failed to import: {type(exc).__name__}: {exc}"
+                )
+                broken.__cause__ = exc
+                self._handlers[module_name] = broken
         found = self._handlers[module_name]
         if isinstance(found, BaseException):
             raise found
@@ -133,3 +139,15 @@ class HandlerRegistry:
 def no_handler_reason(module_name: str) -> str:
     """The ``last_error`` of rows whose channel resolves to no handler."""
     return f"no handler for module '{module_name}'"
+
+
+class NoHandler(ImproperlyConfigured):
+    """A channel's ``notification_module_name`` resolves to no handler module.
+
+    A configuration error like a missing credential: the rows wait (RETRY, no attempt
+    counted) until the module is added to ``NOTIFICATION_SYSTEM_HANDLERS`` or the target fixed.
+    """
+
+    def __init__(self, module_name: str) -> None:
+        super().__init__(no_handler_reason(module_name))
+        self.module_name = module_name

@@ -23,6 +23,7 @@ from django.db.models import Count, prefetch_related_objects
 from django.utils import timezone
 
 from .. import conf
+from ..configuration import configuration_error_message, handler_problems
 from ..models import Notification
 from ..notification_handlers.base import OUTCOME_TYPES, Outcome, Retry
 from ..notification_handlers.errors import log_failure
@@ -32,8 +33,8 @@ from .caller_transaction import caller_holds_transaction
 from .claim import claim_batch, due_notifications
 from .load import claimed_notifications
 from .locking import retry_if_locked
-from .record import DeliveryResult, record_batch, settle, status_for
-from .registry import CONFIGURATION_ERRORS, Handler, HandlerRegistry, no_handler_reason
+from .record import DeliveryResult, record_batch, record_kept_batches, settle, status_for
+from .registry import CONFIGURATION_ERRORS, Handler, HandlerRegistry, NoHandler
 
 logger = logging.getLogger(__name__)
 
@@ -213,10 +214,7 @@ class _Batch:
                 self.release(module_name, self.to_send.pop(module_name), exc)
                 continue
             if handler is None:
-                rows = self.to_send.pop(module_name)
-                reason = no_handler_reason(module_name)
-                logger.error("%s: %d rows settled as DELIVERY FAILURE", reason, len(rows))
-                self.to_settle[(Notification.DELIVERY_FAILURE, reason)].extend(rows)
+                self.release(module_name, self.to_send.pop(module_name), NoHandler(module_name))
             else:
                 self.handlers[module_name] = handler
 
@@ -229,14 +227,11 @@ class _Batch:
 
     def release(self, module_name: str, rows: list, exc: BaseException) -> None:
         """A configuration error: hand the rows back as RETRY (no attempt counted)."""
-        message = f"{type(exc).__name__}: {exc}"
+        message = configuration_error_message(module_name, exc)
         self.summary.configuration_errors[module_name] = message
-        logger.error(
-            "configuration error in handler %r (%s); %d rows released",
-            module_name,
-            message,
-            len(rows),
-        )
+        # The caller reports the error itself (RunSummary.configuration_errors); logging it
+        # here too would print it twice per run and once per --loop pass.
+        logger.info("configuration error in handler %r; %d rows released", module_name, len(rows))
         reason = f"configuration error in handler '{module_name}': {message}"
         self.settle(rows, Notification.RETRY, reason, key=RELEASED)
 
@@ -250,12 +245,10 @@ def _dry_run(summary: RunSummary, registry: HandlerRegistry, due_before, targets
         .order_by()
     )
     for module_name, count in rows:
-        try:
-            handler = registry.get(module_name)
-        except CONFIGURATION_ERRORS as exc:
-            summary.configuration_errors[module_name] = f"{type(exc).__name__}: {exc}"
-            handler = None
-        label = module_name if handler else f"{module_name}, no usable handler"
+        problems = handler_problems(module_name)
+        if problems:
+            summary.configuration_errors[module_name] = "; ".join(problems)
+        label = f"{module_name}, no usable handler" if problems else module_name
         summary.due[label] += count
     return summary
 
@@ -288,6 +281,8 @@ def process_notifications(
     summary = RunSummary(dry_run=dry_run)
     if dry_run:
         return _dry_run(summary, registry, due_before, targets)
+    counts, summary.lease_lost = record_kept_batches(due_before)  # sent before an outage
+    summary.counts.update(counts)
     while limit is None or summary.claimed < limit:
         if should_stop is not None and should_stop():
             break

@@ -241,10 +241,12 @@ def create_for_user(
     """The documented per-user creator: the created notifications, or the 1.5.3 exceptions.
 
     Raises ``UserIsOptedOut``, ``UserHasNoTargetRecords`` or ``NotificationsNotCreated``
-    (every row already existed) unless ``quiet``; invalid input is a ``ValueError`` always.
+    (every row already existed) unless ``quiet``, each naming the user's pk and the channel;
+    invalid input is a ``TypeError`` or ``ValueError`` naming the argument, always.
     With an ``idempotency_key`` the rows that already hold it are returned too (after the
     created ones), and a call that finds only those returns them instead of raising.
     """
+    validate_user(user)
     result = create_notifications(
         [user],
         channel,
@@ -262,10 +264,26 @@ def create_for_user(
         return result.created + result.existing
     reason = result.skipped.get(user.pk)
     if reason == SkipReason.OPTED_OUT:
-        raise UserIsOptedOut()
+        raise UserIsOptedOut(f"User {user.pk} is opted out (channel {channel!r})")
     if reason == SkipReason.ALREADY_SCHEDULED:
-        raise NotificationsNotCreated()
-    raise UserHasNoTargetRecords()
+        raise NotificationsNotCreated(
+            f"No notification created for user {user.pk} on channel {channel!r}: "
+            "an identical one is already scheduled"
+        )
+    raise UserHasNoTargetRecords(
+        f"User {user.pk} has no active target records on channel {channel!r}"
+    )
+
+
+def validate_user(user: Any) -> None:
+    """``user`` must be a saved instance of the user model: ``TypeError``/``ValueError`` if not."""
+    User = get_user_model()
+    if not isinstance(user, User):
+        raise TypeError(
+            f"user must be a saved {User.__name__} instance, not {type(user).__name__}"
+        )
+    if user.pk is None:
+        raise ValueError("user must be saved (it has no pk) before it can be notified")
 
 
 def _user_batches(users: QuerySet | Iterable, batch_size: int, db: str) -> Iterator[QuerySet]:

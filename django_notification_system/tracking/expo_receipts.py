@@ -20,7 +20,7 @@ from django.utils import timezone
 
 from ..models import Notification
 from ..notification_handlers import expo
-from ..notification_handlers.errors import log_failure, redacted_reason
+from ..notification_handlers.errors import redacted_reason
 from .reports import Effect, ProviderReport, apply_claimed_reports
 
 logger = logging.getLogger(__name__)
@@ -43,7 +43,11 @@ class ReceiptSummary:
     """Counts from one ``check_push_receipts`` run."""
 
     requests: int = 0
+    #: Tickets claimed by this run; ``checked`` of them had their receipts asked for,
+    #: ``released`` were handed back unchecked (the request failed).
+    claimed: int = 0
     checked: int = 0
+    released: int = 0
     counts: dict[str, int] = field(default_factory=dict)
     errors: list[str] = field(default_factory=list)
 
@@ -127,25 +131,30 @@ def check_push_receipts(
     summary = ReceiptSummary()
     now = now or timezone.now()
     seen: set = set()  # tickets whose receipt was not ready are not asked for twice in a run
-    while limit is None or summary.checked < limit:
+    while limit is None or summary.claimed < limit:
         size = (
             MAX_IDS_PER_REQUEST
             if limit is None
-            else min(MAX_IDS_PER_REQUEST, limit - summary.checked)
+            else min(MAX_IDS_PER_REQUEST, limit - summary.claimed)
         )
         marker, rows = claim_tickets(now, size, seen)
         if not rows:
             break
         seen.update(pk for pk, _, _ in rows)
-        summary.checked += len(rows)
+        summary.claimed += len(rows)
         try:
             receipts = _fetch_receipts([ticket_id for _, ticket_id, _ in rows])
-            summary.requests += 1
-        except Exception as exc:
-            _release(marker)
-            log_failure(logger, "expo receipts: request for %d tickets failed", len(rows), exc=exc)
+        except Exception as exc:  # network down, Expo unreachable, SDK missing: expected
+            summary.released += _release(marker)
+            logger.warning(
+                "expo receipts: request for %d tickets failed (%s); claims released",
+                len(rows),
+                type(exc).__name__,
+            )
             summary.errors.append(redacted_reason(exc))
             break
+        summary.requests += 1
+        summary.checked += len(rows)
         reports = []
         for _, ticket_id, attempted in rows:
             receipt = receipts.get(ticket_id)

@@ -5,6 +5,7 @@ from io import StringIO
 import pytest
 from django.core import mail
 from django.core.management import CommandError, call_command
+from django.test import override_settings
 
 from django_notification_system.models import Notification
 from tests.dispatch.conftest import statuses
@@ -35,12 +36,30 @@ def test_no_addresses_or_bodies_in_the_output(make_due):
 
 
 def test_dry_run_counts_and_changes_nothing(make_due):
-    rows = make_due("email", 2) + make_due("no_such_channel")
-    out, _ = run("--dry-run")
-    assert "due (email): 2" in out.splitlines()
-    assert "due (no_such_channel, no usable handler): 1" in out.splitlines()
+    rows = make_due("email", 2)
+    out, err = run("--dry-run")
+    assert out.splitlines() == ["due (email): 2"]
+    assert err == ""
     assert set(statuses(rows).values()) == {Notification.SCHEDULED}
     assert mail.outbox == []
+
+
+def test_dry_run_is_a_preflight_check_listing_every_problem(make_due):
+    rows = make_due("email", 2) + make_due("no_such_channel") + make_due("twilio")
+    out, err = StringIO(), StringIO()
+    with (
+        override_settings(NOTIFICATION_SYSTEM_TARGETS={"emial": {}}),
+        pytest.raises(CommandError, match=r"no_such_channel.*twilio"),
+    ):
+        call_command("process_notifications", "--dry-run", stdout=out, stderr=err)
+    assert "due (email): 2" in out.getvalue().splitlines()
+    assert "due (no_such_channel, no usable handler): 1" in out.getvalue().splitlines()
+    problems = err.getvalue().splitlines()
+    assert any("no handler module 'no_such_channel'" in line for line in problems)
+    (twilio,) = [line for line in problems if "'twilio'" in line]
+    assert '"account_sid", "auth_token", "sender" or "messaging_service_sid"' in twilio
+    assert any("unknown channel 'emial' (did you mean 'email'?)" in line for line in problems)
+    assert set(statuses(rows).values()) == {Notification.SCHEDULED}
 
 
 def test_target_limits_the_run_by_target_name_or_module_name(make_due):
@@ -49,8 +68,18 @@ def test_target_limits_the_run_by_target_name_or_module_name(make_due):
     run("--target", "Email")
     assert set(statuses(emails).values()) == {Notification.DELIVERED}
     assert set(statuses(others).values()) == {Notification.SCHEDULED}
-    run("--target", "scripted", "nothing")
+    run("--target", "scripted", "email")
     assert set(statuses(others).values()) == {Notification.DELIVERED}
+
+
+def test_an_unknown_target_is_an_error_listing_the_known_ones(make_due):
+    rows = make_due("email")
+    with pytest.raises(
+        CommandError,
+        match=r"unknown target\(s\): emial \(did you mean 'email'\?\); known .*Email.*email",
+    ):
+        run("--target", "emial")
+    assert set(statuses(rows).values()) == {Notification.SCHEDULED}
 
 
 def test_limit_and_batch_size(make_due):
@@ -74,7 +103,54 @@ def test_a_configuration_error_fails_the_command_naming_it(make_due):
     assert "delivered: 1" in out.getvalue().splitlines()
 
 
-@pytest.mark.parametrize("option", ["--batch-size=0", "--limit=-1", "--interval=-1"])
-def test_bad_option_values_are_refused(option):
-    with pytest.raises(CommandError):
-        run(option)
+@pytest.mark.parametrize(
+    "option",
+    [
+        "--batch-size=0",
+        "--batch-size=99999999999999999999",
+        "--limit=-1",
+        "--interval=-1",
+        "--interval=0",
+        "--interval=0.5",
+        "--interval=nan",
+        "--interval=inf",
+        "--interval=-inf",
+        "--interval=1e300",
+    ],
+)
+def test_bad_option_values_are_refused_before_anything_runs(option, make_due):
+    rows = make_due("email")
+    with pytest.raises(CommandError, match=option.split("=")[0]):
+        run(option, "--loop")
+    assert set(statuses(rows).values()) == {Notification.SCHEDULED}
+
+
+def test_a_released_configuration_error_fails_the_command_and_no_row_fails(make_due):
+    unknown = make_due("no_such_channel", 2)
+    good = make_due("email", 2)
+    out, err = StringIO(), StringIO()
+    with pytest.raises(CommandError, match="no_such_channel"):
+        call_command("process_notifications", stdout=out, stderr=err)
+    assert out.getvalue().splitlines() == ["delivered: 2", "released: 2"]
+    assert len(err.getvalue().splitlines()) == 1
+    assert set(statuses(unknown).values()) == {Notification.RETRY}
+    assert set(statuses(good).values()) == {Notification.DELIVERED}
+    assert not Notification.objects.filter(status=Notification.DELIVERY_FAILURE).exists()
+
+
+def test_a_handler_that_fails_to_import_is_a_configuration_error(make_due, tmp_path):
+    (tmp_path / "typo.py").write_text("def send_batch(notifications)\n    return []\n")
+    broken = make_due("typo", 2)
+    good = make_due("email", 2)
+    out, err = StringIO(), StringIO()
+    handlers = ["tests.dispatch.handlers", str(tmp_path)]
+    with (
+        override_settings(NOTIFICATION_SYSTEM_HANDLERS=handlers),
+        pytest.raises(CommandError, match="typo"),
+    ):
+        call_command("process_notifications", stdout=out, stderr=err)
+    assert "SyntaxError" in err.getvalue()
+    assert set(statuses(broken).values()) == {Notification.RETRY}
+    assert set(statuses(good).values()) == {Notification.DELIVERED}
+    rows = Notification.objects.filter(pk__in=[b.pk for b in broken])
+    assert {n.retry_attempts for n in rows} == {0}

@@ -22,7 +22,9 @@ from tests.dispatch.handlers import hanging, legacy
 pytestmark = pytest.mark.django_db
 
 
-def test_opted_out_inactive_and_unknown_channels_are_settled_with_a_reason(make_due):
+def test_opted_out_inactive_and_unknown_channels_are_settled_or_released_with_a_reason(
+    make_due,
+):
     opted = make_due("email")
     NotificationOptOut.objects.filter(user=opted[0].target_user_record.user).delete()
     # Opt out after creation, bypassing the opt-out save hook, as a racing writer could.
@@ -39,15 +41,17 @@ def test_opted_out_inactive_and_unknown_channels_are_settled_with_a_reason(make_
     assert summary.counts == {
         "OPTED OUT": 1,
         "INACTIVE DEVICE": 1,
-        "DELIVERY FAILURE": 2,
+        "RELEASED": 2,
         "DELIVERED": 2,
     }
+    assert "no_such_channel" in summary.configuration_errors
     rows = {n.pk: n for n in Notification.objects.all()}
     assert rows[opted[0].pk].status == Notification.OPTED_OUT
     assert rows[inactive[0].pk].status == Notification.INACTIVE_DEVICE
-    for n in unknown:
-        assert rows[n.pk].status == Notification.DELIVERY_FAILURE
-        assert rows[n.pk].last_error == "no handler for module 'no_such_channel'"
+    for n in unknown:  # a configuration error: released, no attempt counted, never failed
+        assert rows[n.pk].status == Notification.RETRY
+        assert rows[n.pk].retry_attempts == 0
+        assert "no handler module 'no_such_channel'" in rows[n.pk].last_error
     assert sorted(m.subject for m in mail.outbox) == sorted(n.title for n in fine)
     assert all(rows[n.pk].claim_token is None for n in opted + inactive + unknown)
 
@@ -127,7 +131,9 @@ def test_signals_report_each_recorded_batch_and_each_settlement(make_due):
         notifications_settled.disconnect(on_settled)
     assert sum(len(r) for r in recorded) == 3
     assert all(set(r) == {"DELIVERED"} for r in recorded)
-    assert settled == [(1, "DELIVERY FAILURE", "no handler for module 'no_such_channel'")]
+    ((count, status, reason),) = settled
+    assert (count, status) == (1, "RETRY")
+    assert "configuration error in handler 'no_such_channel'" in reason
 
 
 def test_a_receiver_that_raises_does_not_stop_the_run(make_due):

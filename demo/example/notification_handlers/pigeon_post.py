@@ -35,6 +35,9 @@ logger = logging.getLogger(__name__)
 
 #: The key of this channel's options in ``NOTIFICATION_SYSTEM_TARGETS``.
 CHANNEL = "pigeon_post"
+#: Its options, so ``manage.py check`` reports unknown and missing ones by name.
+OPTIONS = ("base_url", "api_key", "timeout")
+REQUIRED_OPTIONS = ("base_url", "api_key")
 
 #: Pigeon Post result codes and what they mean for us; any other code is a failure.
 RESULT_OUTCOMES = {

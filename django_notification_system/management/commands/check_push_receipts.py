@@ -3,6 +3,7 @@
 from django.core.management.base import BaseCommand, CommandError
 
 from ...tracking.expo_receipts import check_push_receipts
+from ..errors import database_errors_reported
 
 
 class Command(BaseCommand):
@@ -17,11 +18,19 @@ class Command(BaseCommand):
     def handle(self, *args, limit=None, **options) -> None:
         if limit is not None and limit < 1:
             raise CommandError("--limit must be a positive number")
-        summary = check_push_receipts(limit=limit)
-        self.stdout.write(f"checked: {summary.checked} ticket(s) in {summary.requests} request(s)")
+        with database_errors_reported():
+            summary = check_push_receipts(limit=limit)
+        self.stdout.write(
+            f"checked: {summary.checked} of {summary.claimed} claimed ticket(s) "
+            f"in {summary.requests} request(s)"
+        )
         for key, count in sorted(summary.counts.items()):
             self.stdout.write(f"{key}: {count}")
+        if summary.released:
+            self.stdout.write(f"released unchecked: {summary.released}")
         for error in summary.errors:
-            self.stderr.write(f"error: {error}")
+            self.stderr.write(f"error: Expo receipts request failed: {error}")
         if summary.errors:
-            raise CommandError("Expo receipts could not be fetched; claims were released.")
+            raise CommandError(
+                f"{summary.released} ticket(s) left unchecked for the next run; see above."
+            )

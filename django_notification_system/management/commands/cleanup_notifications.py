@@ -6,6 +6,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from ...models import Notification
 from ...retention import DEFAULT_BATCH_SIZE, delete_old_notifications
+from ..errors import database_errors_reported
 
 
 class Command(BaseCommand):
@@ -46,12 +47,13 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options) -> None:
         try:
-            result = delete_old_notifications(
-                options["days"],
-                options["statuses"],
-                batch_size=options["batch_size"],
-                dry_run=options["dry_run"],
-            )
+            with database_errors_reported():
+                result = delete_old_notifications(
+                    options["days"],
+                    options["statuses"],
+                    batch_size=options["batch_size"],
+                    dry_run=options["dry_run"],
+                )
         except ValueError as exc:
             raise CommandError(str(exc)) from exc
         verb = "Would delete" if result.dry_run else "Deleted"

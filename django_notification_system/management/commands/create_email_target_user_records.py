@@ -3,6 +3,7 @@
 from django.core.management.base import BaseCommand
 
 from ...email_records import sync_email_target_user_records
+from ..errors import database_errors_reported
 
 BAR_WIDTH = 30
 
@@ -20,10 +21,11 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options) -> None:
         show_progress = self.stdout.isatty()
-        counts = sync_email_target_user_records(
-            batch_size=max(options["batch_size"], 1),
-            progress=self._draw_progress if show_progress else None,
-        )
+        with database_errors_reported():
+            counts = sync_email_target_user_records(
+                batch_size=max(options["batch_size"], 1),
+                progress=self._draw_progress if show_progress else None,
+            )
         if show_progress:
             self.stdout.write("")
         self.stdout.write(

@@ -2,12 +2,34 @@
 
 from __future__ import annotations
 
+import math
 import signal
 import threading
+import time
 
 from django.core.management.base import BaseCommand, CommandError
 
-from ...dispatch.run import RunSummary, process_notifications
+from ... import conf
+from ...configuration import did_you_mean, settings_problems, unknown_targets
+from ...dispatch.outage import (
+    CONNECTION_ERRORS,
+    MAX_BACKOFF_SECONDS,
+    Backoff,
+    check_connection,
+    close_broken_connections,
+    close_stale_connections,
+    describe_database,
+    error_summary,
+)
+from ...dispatch.record import kept_outcomes
+from ...dispatch.run import RELEASED, RunSummary, process_notifications
+from ..errors import database_errors_reported
+
+#: Bounds of ``--interval`` in seconds: below 1 s a loop only burns CPU and log lines.
+MIN_INTERVAL = 1.0
+MAX_INTERVAL = 86400.0
+#: Seconds before a configuration error that lasts is reported again by ``--loop``.
+REPORT_AGAIN_AFTER = 300.0
 
 
 class GracefulStop:
@@ -51,7 +73,8 @@ class Command(BaseCommand):
         parser.add_argument(
             "--batch-size",
             type=int,
-            help="Rows per claim (default NOTIFICATION_SYSTEM_BATCH_SIZE).",
+            help=f"Rows per claim, 1 to {conf.MAX_BATCH_SIZE} "
+            "(default NOTIFICATION_SYSTEM_BATCH_SIZE).",
         )
         parser.add_argument("--limit", type=int, help="Stop after claiming this many rows.")
         parser.add_argument(
@@ -62,38 +85,90 @@ class Command(BaseCommand):
             help="Only these targets (target name or notification_module_name).",
         )
         parser.add_argument(
-            "--dry-run", action="store_true", help="Count due rows per channel; change nothing."
+            "--dry-run",
+            action="store_true",
+            help="Count due rows per channel and check their configuration; change nothing.",
         )
         parser.add_argument(
-            "--loop", action="store_true", help="Keep running; stop cleanly on SIGTERM/SIGINT."
+            "--loop",
+            action="store_true",
+            help="Keep running, through database outages; stop cleanly on SIGTERM/SIGINT.",
         )
         parser.add_argument(
             "--interval",
             type=float,
             default=10.0,
-            help="Seconds to wait between runs with --loop (default 10).",
+            help=f"Seconds to wait between runs with --loop, {MIN_INTERVAL:g} to "
+            f"{MAX_INTERVAL:g} (default 10).",
         )
 
     def handle(self, *args, **options) -> None:
-        for name in ("batch_size", "limit"):
-            if options[name] is not None and options[name] < 1:
-                raise CommandError(f"--{name.replace('_', '-')} must be a positive integer")
-        if options["interval"] < 0:
-            raise CommandError("--interval must not be negative")
+        check_options(options)
+        self.verbosity = options["verbosity"]
+        self.reported: dict[tuple[str, str], float] = {}
+        self.targets_checked = False
         with GracefulStop() as stop:
-            while True:
+            if options["loop"] and not options["dry_run"]:
+                self.loop(options, stop)
+                return
+            with database_errors_reported():
                 summary = self.run_once(options, stop)
-                if not options["loop"] or options["dry_run"] or stop.requested():
-                    break
-                if stop.event.wait(options["interval"]):
-                    break
-        if summary.configuration_errors and not options["loop"]:
+        problems = dict(summary.configuration_errors)
+        if options["dry_run"]:
+            for problem in settings_problems():
+                self.stderr.write(f"configuration error: {problem}")
+                problems.setdefault("settings", problem)
+        if problems:
             raise CommandError(
-                "configuration errors in handlers: "
-                + ", ".join(sorted(summary.configuration_errors))
+                "configuration errors in: "
+                + ", ".join(sorted(problems))
+                + ("" if options["dry_run"] else "; their rows were released and will wait")
             )
 
+    def loop(self, options: dict, stop: GracefulStop) -> None:
+        """Run until SIGTERM/SIGINT; a database outage is reported once and waited out."""
+        backoff, outage_started = Backoff(), None
+        while not stop.requested():
+            close_stale_connections()
+            try:
+                if outage_started is not None:
+                    check_connection()  # the outage ends when the database answers again
+                    seconds = time.monotonic() - outage_started
+                    self.stdout.write(f"database available again after {seconds:.0f} s")
+                    outage_started = None
+                    backoff.reset()
+                self.run_once(options, stop)
+            except CONNECTION_ERRORS as exc:
+                close_broken_connections()
+                if outage_started is None:
+                    outage_started = time.monotonic()
+                    kept = kept_outcomes()
+                    self.stderr.write(
+                        f"database unavailable ({describe_database()}): {error_summary(exc)}; "
+                        + (
+                            f"{kept} sent outcome(s) kept to record after reconnecting; "
+                            if kept
+                            else ""
+                        )
+                        + f"reconnecting with backoff up to {MAX_BACKOFF_SECONDS:g} s"
+                    )
+                if stop.event.wait(backoff.next_delay()):
+                    break
+                continue
+            close_stale_connections()
+            if stop.event.wait(options["interval"]):
+                break
+
     def run_once(self, options: dict, stop: GracefulStop) -> RunSummary:
+        if options["targets"] and not self.targets_checked:
+            unknown, known = unknown_targets(options["targets"])
+            if unknown:
+                named = ", ".join(f"{name}{did_you_mean(name, known)}" for name in unknown)
+                raise CommandError(
+                    f"unknown target(s): {named}; known targets and modules: "
+                    + (", ".join(known) or "none")
+                )
+            self.targets_checked = True
         progress = self.stdout.isatty()
         summary = process_notifications(
             batch_size=options["batch_size"],
@@ -106,10 +181,21 @@ class Command(BaseCommand):
         if progress and summary.batches:
             self.stdout.write("")
         for module_name, message in sorted(summary.configuration_errors.items()):
-            self.stderr.write(f"configuration error in handler '{module_name}': {message}")
-        for line in summary.lines():
-            self.stdout.write(line)
+            self.report(module_name, message, repeat=not options["loop"])
+        # Rows released for a configuration error come back every pass: not news.
+        idle = not any(n for key, n in summary.counts.items() if key != RELEASED)
+        if not options["loop"] or not idle or self.verbosity >= 2:
+            for line in summary.lines():
+                self.stdout.write(line)
         return summary
+
+    def report(self, module_name: str, message: str, *, repeat: bool) -> None:
+        """One stderr line per configuration error; in a loop, again only after a while."""
+        key, now = (module_name, message), time.monotonic()
+        last = self.reported.get(key)
+        if repeat or last is None or now - last >= REPORT_AGAIN_AFTER:
+            self.reported[key] = now
+            self.stderr.write(f"configuration error in handler '{module_name}': {message}")
 
     def show_progress(self, summary: RunSummary) -> None:
         done = sum(summary.counts.values())
@@ -117,3 +203,19 @@ class Command(BaseCommand):
             f"\rbatches: {summary.batches}  claimed: {summary.claimed}  settled: {done}", ending=""
         )
         self.stdout.flush()
+
+
+def check_options(options: dict) -> None:
+    """Refuse option values that cannot work, with the allowed range."""
+    for name in ("batch_size", "limit"):
+        if options[name] is not None and options[name] < 1:
+            raise CommandError(f"--{name.replace('_', '-')} must be a positive integer")
+    size = options["batch_size"]
+    if size is not None and size > conf.MAX_BATCH_SIZE:
+        raise CommandError(f"--batch-size must be at most {conf.MAX_BATCH_SIZE}, not {size}")
+    interval = options["interval"]
+    if not math.isfinite(interval) or not MIN_INTERVAL <= interval <= MAX_INTERVAL:
+        raise CommandError(
+            f"--interval must be a number of seconds from {MIN_INTERVAL:g} to "
+            f"{MAX_INTERVAL:g}, not {interval!r}"
+        )

@@ -9,7 +9,7 @@ from datetime import timedelta
 
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from django_notification_system.models import (
@@ -55,6 +55,7 @@ class Command(BaseCommand):
     @transaction.atomic
     def handle(self, *args, **options) -> None:
         User = get_user_model()
+        self._reset_or_start(User)
         email = NotificationTarget.objects.get(notification_module_name="email")
         now = timezone.now()
         created = 0
@@ -84,6 +85,23 @@ class Command(BaseCommand):
         # The signal pattern: saving a Reminder schedules an email once this transaction commits.
         Reminder.objects.create(user=User.objects.get(username="ada"), text="try the demo")
         self.stdout.write(f"Seeded {len(DEMO_USERS)} users and {created} notifications.")
+
+    def _reset_or_start(self, User) -> None:
+        """Make re-running the demo start from the same state, and say which case this was.
+
+        Deleting the demo users cascades to their records, notifications, attempts,
+        opt-outs and reminders; anything else in the database (an admin account) is kept.
+        """
+        database = connection.settings_dict["NAME"]
+        previous = User.objects.filter(username__in=[name for name, _ in DEMO_USERS])
+        if previous.exists():
+            previous.delete()
+            self.stdout.write(
+                f"Reusing the demo database {database}: the previous demo users and their "
+                "notifications were reset."
+            )
+        else:
+            self.stdout.write(f"Seeding the demo database {database} for the first time.")
 
     def _seed_inbox(self, user, now) -> int:
         """A password to log in to /inbox/ with, and a few in-app notifications."""
