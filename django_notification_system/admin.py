@@ -15,10 +15,12 @@ from .models import (
     DeliveryAttempt,
     Notification,
     NotificationOptOut,
+    NotificationPreference,
     NotificationTarget,
     NotificationUserSettings,
     TargetUserRecord,
 )
+from .preferences import ANY, categories, site_channels
 
 
 def user_search_fields(prefix: str) -> tuple[str, ...]:
@@ -75,6 +77,62 @@ class NotificationOptOutAdmin(UserAutocompleteMixin, admin.ModelAdmin):
         return user_search_fields("user__")
 
 
+class CategoryFilter(admin.SimpleListFilter):
+    """Filter by category, offering the declared ones (no DISTINCT over a large table)."""
+
+    title = "category"
+    parameter_name = "category"
+    #: Extra choices before the declared categories, e.g. the preference wildcard.
+    extra_choices: tuple = ()
+
+    def lookups(self, request, model_admin):
+        return [*self.extra_choices, *((key, c.label) for key, c in categories().items())]
+
+    def queryset(self, request, queryset):
+        value = self.value()
+        return queryset if value is None else queryset.filter(category=value)
+
+
+class NotificationCategoryFilter(CategoryFilter):
+    extra_choices = (("", "(none)"),)
+
+
+class PreferenceCategoryFilter(CategoryFilter):
+    extra_choices = ((ANY, "* (every category)"),)
+
+
+class PreferenceChannelFilter(admin.SimpleListFilter):
+    """Filter by channel: the site's channels and the wildcard."""
+
+    title = "channel"
+    parameter_name = "channel"
+
+    def lookups(self, request, model_admin):
+        return [(ANY, "* (every channel)"), *((name, name) for name in site_channels())]
+
+    def queryset(self, request, queryset):
+        value = self.value()
+        return queryset if value is None else queryset.filter(channel=value)
+
+
+@admin.register(NotificationPreference)
+class NotificationPreferenceAdmin(UserAutocompleteMixin, admin.ModelAdmin):
+    """Users' preference rows (sparse: only where a user differs from the defaults).
+
+    Rows are best changed through ``preferences.set_preference``, which keeps wildcards
+    meaningful; the admin is for looking, filtering and support cases.
+    """
+
+    list_display = ("user", "category", "channel", "enabled", "modified_date")
+    list_filter = (PreferenceCategoryFilter, PreferenceChannelFilter, "enabled")
+    list_select_related = ("user",)
+    list_per_page = 100
+    show_full_result_count = False
+
+    def get_search_fields(self, request):
+        return user_search_fields("user__")
+
+
 class DeliveryAttemptInline(admin.TabularInline):
     model = DeliveryAttempt
     extra = 0
@@ -93,6 +151,7 @@ class NotificationAdmin(admin.ModelAdmin):
         "title",
         "recipient",
         "channel",
+        "category",
         "status",
         "scheduled_delivery",
         "attempted_delivery",
@@ -101,6 +160,7 @@ class NotificationAdmin(admin.ModelAdmin):
     list_filter = (
         "status",
         ("target_user_record__target", admin.RelatedOnlyFieldListFilter),
+        NotificationCategoryFilter,
         "scheduled_delivery",
         "attempted_delivery",
     )
@@ -125,7 +185,13 @@ class NotificationAdmin(admin.ModelAdmin):
     date_hierarchy = None
 
     def get_search_fields(self, request):
-        return ("title", "provider_message_id", *user_search_fields("target_user_record__user__"))
+        return (
+            "title",
+            "provider_message_id",
+            "=idempotency_key",
+            "=cancel_key",
+            *user_search_fields("target_user_record__user__"),
+        )
 
     def changelist_view(self, request, extra_context=None):
         response = super().changelist_view(request, extra_context=extra_context)

@@ -26,8 +26,10 @@ DEFAULTS: dict[str, Any] = {
     "NOTIFICATION_SYSTEM_RETRY_POLICY": "fixed",
     "NOTIFICATION_SYSTEM_MAX_BACKOFF_MINUTES": 24 * 60,
     "NOTIFICATION_SYSTEM_HANDLER_TIMEOUT": 120,
-    # Delivery tracking.
+    # Delivery tracking; links in emails (one-click unsubscribe).
     "NOTIFICATION_SYSTEM_PUBLIC_BASE_URL": "",
+    # Categories and preferences (see preferences/categories.py).
+    "NOTIFICATION_SYSTEM_CATEGORIES": {},
     # Quiet hours: channels held back during a user's quiet hours.
     "NOTIFICATION_SYSTEM_QUIET_HOURS_CHANNELS": ["twilio", "expo"],
     # Workers: what creators enqueue after commit (None = cron only), and the coalescing window.

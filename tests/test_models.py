@@ -171,6 +171,11 @@ def test_due_rows_query_is_an_index_scan_on_postgresql(db_vendor):
     )
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE notification_system_notification")
+        # Earlier tests' rolled-back rows leave dead entries that bloat the small partial
+        # index until autovacuum runs, which can tip a cost comparison against it. With
+        # sorting priced out, the plan shows whether the index serves both the filter and
+        # the order, whatever that timing.
+        cursor.execute("SET LOCAL enable_sort = off")
     plan = (
         Notification.objects.filter(
             status__in=["SCHEDULED", "RETRY", "SENDING"], scheduled_delivery__lte=now

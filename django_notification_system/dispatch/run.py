@@ -27,6 +27,7 @@ from ..configuration import configuration_error_message, handler_problems
 from ..models import Notification
 from ..notification_handlers.base import OUTCOME_TYPES, Outcome, Retry
 from ..notification_handlers.errors import log_failure
+from ..preferences.dispatch import disabled_by_preference
 from ..quiet_hours.hold import HELD, hold_for_quiet_hours
 from ..signals import batch_recorded, notifications_settled, send_robust
 from .caller_transaction import caller_holds_transaction
@@ -195,10 +196,14 @@ class _Batch:
             send_robust(batch_recorded, Notification, results=results, claim_token=self.token)
 
     def split(self, notifications: list[Notification]) -> None:
+        turned_off = disabled_by_preference(notifications)  # pk -> reason, one query
         for notification in notifications:
             record = notification.target_user_record
             if notification.user_opted_out:
                 self.to_settle[(Notification.OPTED_OUT, OPTED_OUT_REASON)].append(notification)
+            elif notification.pk in turned_off:
+                reason = turned_off[notification.pk]
+                self.to_settle[(Notification.OPTED_OUT, reason)].append(notification)
             elif not record.active:
                 self.to_settle[(Notification.INACTIVE_DEVICE, INACTIVE_REASON)].append(
                     notification

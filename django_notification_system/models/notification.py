@@ -133,6 +133,12 @@ class Notification(CreatedModifiedAbstractModel):
         editable=False,
         help_text="SHA-256 of extra's canonical JSON: the de-duplication rule compares this.",
     )
+    category = models.CharField(
+        max_length=64,
+        blank=True,
+        default="",
+        help_text="Key of NOTIFICATION_SYSTEM_CATEGORIES; blank for none.",
+    )
     status = models.CharField(max_length=16, choices=STATUS_CHOICES, default=SCHEDULED)
     scheduled_delivery = models.DateTimeField(default=timezone.now)
     attempted_delivery = models.DateTimeField(null=True, blank=True)

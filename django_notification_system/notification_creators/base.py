@@ -4,14 +4,16 @@ Every channel creator (``email``, ``twilio``, ``expo`` and custom ones) is a thi
 over :func:`create_notifications`. Per batch of users it runs a fixed number of queries,
 whatever the batch's size:
 
-1. one ``SELECT`` that tells, per user, whether they opted out or have no active record;
+1. one ``SELECT`` that tells, per user, whether they opted out, turned the notification's
+   category off on this channel (a correlated subquery, see ``preferences``) or have no
+   active record;
 2. one ``INSERT ... SELECT ... ON CONFLICT DO NOTHING RETURNING``, which creates a row per
    active record of every eligible user; the unique constraints
    ``dns_notification_unique_pending`` and ``dns_notification_unique_key`` (idempotency
    keys) make concurrent callers skip rows that exist;
 3. when more than one user got rows, one ``SELECT`` mapping records to users for the report;
-4. with an idempotency key, one ``SELECT`` of the rows that already held the key
-   (see ``keys.py``).
+4. with an idempotency key, when a user got nothing (or the batch is one user), one
+   ``SELECT`` of the rows that already held the key (see ``keys.py``).
 
 A channel module may define ``prepare_content(title, body, extra) -> (title, body)`` to
 validate or render its content, ``DEFAULT_RETRY_TIME_INTERVAL``, and
@@ -33,7 +35,7 @@ from urllib.parse import urlsplit
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import NotSupportedError, connections, router
-from django.db.models import Exists, F, OuterRef, QuerySet
+from django.db.models import Exists, F, OuterRef, QuerySet, Value
 from django.utils import timezone
 
 from ..enqueue import after_creation
@@ -42,6 +44,8 @@ from ..loading import find_module
 from ..models import Notification, NotificationOptOut, TargetUserRecord
 from ..models.extra import extra_fingerprint, validate_extra
 from ..models.notification import check_title
+from ..preferences.categories import Category, get_category
+from ..preferences.resolution import enabled_expression
 from .keys import rows_with_key, validate_key
 
 logger = logging.getLogger(__name__)
@@ -58,6 +62,8 @@ class SkipReason(str, enum.Enum):
     """Why a user got no notification."""
 
     OPTED_OUT = "opted_out"
+    #: The user's preferences (or the category's default) turn this category off here.
+    PREFERENCE = "preference"
     NO_ACTIVE_RECORD = "no_active_record"
     ALREADY_SCHEDULED = "already_scheduled"
     #: A row with the same idempotency key exists (see ``CreationResult.existing``).
@@ -171,19 +177,24 @@ def create_notifications(
     batch_size: int = DEFAULT_BATCH_SIZE,
     idempotency_key: str | None = None,
     cancel_key: str | None = None,
+    category: str | None = None,
     url: str = "",
 ) -> CreationResult:
     """Schedule one notification per active record on ``channel`` of each of ``users``.
 
     ``users`` is a QuerySet of the user model (handled in subqueries, one batch) or an
     iterable of users or user pks (``batch_size`` per batch). ``channel`` is a target's
-    ``notification_module_name``. Opted-out users, users without an active record and users
-    whose identical notification already exists are skipped and reported, never raised.
+    ``notification_module_name``. ``category`` is a key of ``NOTIFICATION_SYSTEM_CATEGORIES``
+    (unknown: ``ValueError`` naming the known ones); users whose preferences turn it off on
+    this channel are skipped with ``SkipReason.PREFERENCE``, at no extra query. Opted-out
+    users, users without an active record and users whose identical notification already
+    exists are skipped and reported, never raised.
 
     ``idempotency_key`` (up to 255 characters): a record that already has a row with this
     key gets nothing new; such users are skipped as ``SkipReason.DUPLICATE_KEY`` and their
     rows listed in ``existing``. ``cancel_key`` tags the rows for ``cancel_notifications``.
     """
+    chosen = None if category in (None, "") else get_category(category)
     module = find_module(channel, "creators")
     idempotency_key = validate_key("idempotency_key", idempotency_key)
     cancel_key = validate_key("cancel_key", cancel_key)
@@ -201,6 +212,7 @@ def create_notifications(
         body=body if body is not None else "",
         extra=extra,
         extra_hash=extra_fingerprint(extra),
+        category=chosen.key if chosen else "",
         status=Notification.SCHEDULED,
         scheduled_delivery=resolve_scheduled_delivery(scheduled_delivery),
         retry_time_interval=_validate_count("retry_time_interval", retry_time_interval),
@@ -218,7 +230,7 @@ def create_notifications(
     for batch in _user_batches(users, max(batch_size, 1), db):
         if provide_records is not None:
             provide_records(batch, db)
-        _create_for_batch(batch, channel, template, db, result)
+        _create_for_batch(batch, channel, template, db, result, chosen)
     after_creation(channel, result.created, db)
     logger.info("%s notifications: %s", channel, result.counts())
     return result
@@ -236,6 +248,7 @@ def create_for_user(
     extra: dict | None = None,
     idempotency_key: str | None = None,
     cancel_key: str | None = None,
+    category: str | None = None,
     url: str = "",
 ) -> list[Notification]:
     """The documented per-user creator: the created notifications, or the 1.5.3 exceptions.
@@ -243,6 +256,8 @@ def create_for_user(
     Raises ``UserIsOptedOut``, ``UserHasNoTargetRecords`` or ``NotificationsNotCreated``
     (every row already existed) unless ``quiet``, each naming the user's pk and the channel;
     invalid input is a ``TypeError`` or ``ValueError`` naming the argument, always.
+    A user whose preferences turn ``category`` off on this channel gets ``[]``, never an
+    exception: it is their choice, not the caller's error.
     With an ``idempotency_key`` the rows that already hold it are returned too (after the
     created ones), and a call that finds only those returns them instead of raising.
     """
@@ -258,11 +273,14 @@ def create_for_user(
         extra=extra,
         idempotency_key=idempotency_key,
         cancel_key=cancel_key,
+        category=category,
         url=url,
     )
     if result.created or result.existing or quiet:
         return result.created + result.existing
     reason = result.skipped.get(user.pk)
+    if reason == SkipReason.PREFERENCE:
+        return []
     if reason == SkipReason.OPTED_OUT:
         raise UserIsOptedOut(f"User {user.pk} is opted out (channel {channel!r})")
     if reason == SkipReason.ALREADY_SCHEDULED:
@@ -299,7 +317,12 @@ def _user_batches(users: QuerySet | Iterable, batch_size: int, db: str) -> Itera
 
 
 def _create_for_batch(
-    users: QuerySet, channel: str, template: Notification, db: str, result: CreationResult
+    users: QuerySet,
+    channel: str,
+    template: Notification,
+    db: str,
+    result: CreationResult,
+    category: Category | None = None,
 ) -> None:
     users = users if users.query.is_sliced else users.order_by()
     user_pks = users.values("pk")
@@ -307,14 +330,18 @@ def _create_for_batch(
         active=True, target__notification_module_name=channel
     )
     opted_out = NotificationOptOut.objects.using(db).filter(active=True)
+    wanted = None if category is None else enabled_expression(category, channel)
     flags = users.annotate(
         _dns_opted_out=Exists(opted_out.filter(user=OuterRef("pk"))),
         _dns_has_record=Exists(active_records.filter(user=OuterRef("pk"))),
-    ).values_list("pk", "_dns_opted_out", "_dns_has_record")
+        _dns_wanted=Value(True) if wanted is None else wanted,
+    ).values_list("pk", "_dns_opted_out", "_dns_has_record", "_dns_wanted")
     eligible = set()
-    for pk, is_opted_out, has_record in flags:
+    for pk, is_opted_out, has_record, is_wanted in flags:
         if is_opted_out:
             result.skipped[pk] = SkipReason.OPTED_OUT
+        elif not is_wanted:
+            result.skipped[pk] = SkipReason.PREFERENCE
         elif not has_record:
             result.skipped[pk] = SkipReason.NO_ACTIVE_RECORD
         else:
@@ -324,6 +351,10 @@ def _create_for_batch(
     records = active_records.filter(user__in=user_pks).filter(
         ~Exists(opted_out.filter(user=OuterRef("user")))
     )
+    if wanted is not None:
+        records = records.alias(
+            _dns_wanted=enabled_expression(category, channel, user_ref="user")
+        ).filter(_dns_wanted=True)
     created = _insert_from_records(records, template, db)
     result.created.extend(created)
     if len(eligible) == 1:
@@ -332,10 +363,12 @@ def _create_for_batch(
         record_users = dict(records.values_list("pk", "user_id"))
         served = {record_users.get(n.target_user_record_id) for n in created}
     unserved = eligible - served
-    if template.idempotency_key:
-        # Also for served users: one of their records may have held the key already.
+    # The rows that held the key: of the users who got nothing and, for one user (the
+    # per-user creator), also when another of their records got a new row.
+    holders = eligible if len(eligible) == 1 else unserved
+    if template.idempotency_key and holders:
         created_pks = {n.pk for n in created}
-        existing = rows_with_key(records, template.idempotency_key, eligible, db)
+        existing = rows_with_key(records, template.idempotency_key, holders, db)
         existing = [n for n in existing if n.pk not in created_pks]
         result.existing.extend(existing)
         for user_pk in {n.target_user_record.user_id for n in existing} & unserved:

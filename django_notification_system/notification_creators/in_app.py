@@ -38,13 +38,12 @@ def create_notification(
 ) -> list[Notification]:
     """Put a notification in ``user``'s inbox from ``scheduled_delivery`` (default: now) on.
 
-    ``url`` is where the item links to; ``idempotency_key`` and ``cancel_key`` work as for
-    every creator (see the creators docs). Raises ``UserIsOptedOut``, ``UserHasNoTargetRecords``
+    ``url`` is where the item links to; ``category``, ``idempotency_key`` and ``cancel_key``
+    work as for every creator (see the creators docs): a user whose preferences turn the
+    category off for ``in_app`` gets ``[]``. Raises ``UserIsOptedOut``, ``UserHasNoTargetRecords``
     (the user's in-app record was deactivated) or ``NotificationsNotCreated`` (the same
     notification exists) unless ``quiet``; ``ValueError`` for invalid input.
     """
-    if category is not None:
-        raise NotImplementedError("category= needs the categories feature (issue 15)")
     try:
         return create_for_user(
             CHANNEL,
@@ -59,6 +58,7 @@ def create_notification(
             idempotency_key=idempotency_key,
             cancel_key=cancel_key,
             url=url,
+            category=category,
         )
     except UserHasNoTargetRecords:
         if not NotificationTarget.objects.filter(notification_module_name=CHANNEL).exists():

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 
 from ..models import Notification
 from ..models.notification import KEY_MAX_LENGTH
@@ -33,10 +33,12 @@ def rows_with_key(records: QuerySet, key: str, user_pks: Iterable, db: str) -> l
     """The rows holding ``key`` on ``records`` of the users ``user_pks`` (one query).
 
     Each comes with its ``target_user_record`` loaded, so callers can tell whose it is.
+    The partial index's own condition is repeated so that SQLite uses that index.
     """
     return list(
         Notification.objects.using(db)
         .filter(
+            ~Q(idempotency_key=""),
             idempotency_key=key,
             target_user_record__in=records.filter(user__in=list(user_pks)).values("pk"),
         )

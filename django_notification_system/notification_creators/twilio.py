@@ -34,11 +34,13 @@ def create_notification(
     extra: dict | None = None,
     idempotency_key: str | None = None,
     cancel_key: str | None = None,
+    category: str | None = None,
 ) -> list[Notification]:
     """Schedule an SMS to each active Twilio record of ``user``; return the created rows.
 
     Raises ``UserIsOptedOut``, ``UserHasNoTargetRecords`` or ``NotificationsNotCreated``
-    unless ``quiet``. With an ``idempotency_key`` a repeated call creates nothing and
+    unless ``quiet``; ``[]`` when the user's preferences turn ``category`` off here.
+    With an ``idempotency_key`` a repeated call creates nothing and
     returns the rows the key already names; ``cancel_key`` tags the rows for
     ``cancel_notifications``. ``ValueError`` for invalid input (a body over 1600 characters, ...).
     """
@@ -54,4 +56,5 @@ def create_notification(
         extra,
         idempotency_key=idempotency_key,
         cancel_key=cancel_key,
+        category=category,
     )

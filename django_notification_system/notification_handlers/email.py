@@ -19,6 +19,7 @@ from django.core.mail import EmailMultiAlternatives, get_connection
 from django.utils.html import strip_tags
 
 from .. import conf
+from ..preferences.unsubscribe import unsubscribe_headers
 from .base import Delivered, Failed, InactiveAddress, Outcome, Retry
 from .errors import describe, log_failure, outcome_for_http_status, redacted_reason
 
@@ -67,7 +68,8 @@ def _as_list(value: Any) -> list[str]:
 
 
 def build_message(notification, sender: str, connection) -> EmailMultiAlternatives:
-    """Subject = title, HTML body = body plus a plain-text alternative; ``extra`` applied."""
+    """Subject = title, HTML body = body plus a plain-text alternative; ``extra`` applied;
+    one-click unsubscribe headers for a categorised notification (RFC 8058)."""
     extra = notification.extra if isinstance(notification.extra, dict) else {}
     message = EmailMultiAlternatives(
         subject=notification.title,
@@ -75,7 +77,7 @@ def build_message(notification, sender: str, connection) -> EmailMultiAlternativ
         from_email=sender,
         to=[notification.target_user_record.target_user_id],
         connection=connection,
-        headers=dict(extra.get("headers") or {}),
+        headers={**(extra.get("headers") or {}), **unsubscribe_headers(notification, CHANNEL)},
         **{key: _as_list(extra.get(key)) for key in EXTRA_LIST_KEYS},
     )
     message.attach_alternative(notification.body, "text/html")

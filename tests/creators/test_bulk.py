@@ -80,6 +80,7 @@ def test_mixed_population_is_reported_per_reason():
         "opted_out": 2,
         "no_active_record": 4,
         "already_scheduled": 2,
+        "preference": 0,
         "duplicate_key": 0,
     }
 

@@ -50,6 +50,8 @@ def test_documented_signature(name):
     assert defaults["max_retries"] == 3
     assert defaults["quiet"] is False
     assert defaults["extra"] is None
+    assert all(p.default is not inspect.Parameter.empty for p in list(params.values())[8:])
+    assert defaults["category"] is None
 
 
 @pytest.mark.parametrize("name", CHANNELS)

@@ -101,6 +101,13 @@ def user():
     return person
 
 
+#: The categories docs/preferences.rst declares, as the project's settings would.
+DOC_CATEGORIES = {
+    "comments": {"label": "Comments on your posts", "defaults": {"email": True, "twilio": False}},
+    "security": {"label": "Security alerts", "required": ["email"], "critical": True},
+    "news": {"label": "Product news", "defaults": {"email": False}},
+}
+
 EMAIL_TEMPLATES = {
     "emails/welcome.html": "<p>Welcome, {{ first_name }}!</p>",
     "emails/welcome_subject.txt": "Welcome {{ first_name }}",
@@ -123,6 +130,7 @@ def project_settings():
         TEMPLATES=templates,
         NOTIFICATION_SYSTEM_HANDLERS=["demo.example.notification_handlers"],
         NOTIFICATION_SYSTEM_CREATORS=["demo.example.notification_creators"],
+        NOTIFICATION_SYSTEM_CATEGORIES=DOC_CATEGORIES,
     ):
         yield
 

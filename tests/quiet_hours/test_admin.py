@@ -63,3 +63,13 @@ def test_add_form_refuses_bad_settings_by_name(staff_client, fields, message):
     assert response.status_code == 200
     assert message in response.content.decode()
     assert not NotificationUserSettings.objects.exists()
+
+
+def test_notifications_are_found_by_their_exact_cancel_key(staff_client):
+    record = factories.record()
+    factories.notification(record, title="Reminder A", cancel_key="order-1")
+    factories.notification(record, title="Reminder B", cancel_key="order-12")
+    url = reverse("admin:django_notification_system_notification_changelist")
+    page = staff_client.get(url, {"q": "order-1"}).content.decode()
+    assert "Reminder A" in page
+    assert "Reminder B" not in page

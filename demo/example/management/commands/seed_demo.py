@@ -20,9 +20,12 @@ from django_notification_system.models import (
 from django_notification_system.notification_creators import email as email_creator
 from django_notification_system.notification_creators import get_creator
 from django_notification_system.notification_creators import in_app as in_app_creator
+from django_notification_system.preferences import categories
 
 from ...models import Reminder
 
+#: The welcome email's category: its email carries a one-click unsubscribe link.
+WELCOME_CATEGORY = "tips"
 #: Demo users log in to /inbox/ with this password.
 DEMO_PASSWORD = "demo"
 #: In-app notifications each demo user finds in their inbox: (minutes ago, title, url).
@@ -59,6 +62,8 @@ class Command(BaseCommand):
         email = NotificationTarget.objects.get(notification_module_name="email")
         now = timezone.now()
         created = 0
+        # demo/settings.py declares it; other settings (the tests') may not.
+        welcome_category = WELCOME_CATEGORY if WELCOME_CATEGORY in categories() else None
         for username, address in DEMO_USERS:
             user, _ = User.objects.get_or_create(username=username, defaults={"email": address})
             TargetUserRecord.objects.get_or_create(
@@ -75,6 +80,7 @@ class Command(BaseCommand):
                     body=f"<p>Hello <b>{username}</b>, this is your demo notification.</p>",
                     scheduled_delivery=now,
                     retry_time_interval=5,
+                    category=welcome_category,
                 )
             )
             created += self._seed_sms_and_push(user, now)

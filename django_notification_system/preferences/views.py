@@ -1,0 +1,76 @@
+"""The preferences page (login required) and the one-click unsubscribe endpoint (no login).
+
+Both render templates under ``django_notification_system/`` that a project overrides the
+Django way: a template of the same path earlier in its ``TEMPLATES`` dirs or apps.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from django.contrib import messages
+from django.contrib.auth import get_user_model
+from django.contrib.auth.decorators import login_required
+from django.core import signing
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.cache import never_cache
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_http_methods
+
+from .api import preferences_for, set_preference
+from .categories import categories
+from .forms import PreferencesForm
+from .unsubscribe import read_token
+
+logger = logging.getLogger(__name__)
+
+PREFERENCES_TEMPLATE = "django_notification_system/preferences.html"
+UNSUBSCRIBE_TEMPLATE = "django_notification_system/unsubscribe.html"
+UNSUBSCRIBED_TEMPLATE = "django_notification_system/unsubscribed.html"
+INVALID_TEMPLATE = "django_notification_system/unsubscribe_invalid.html"
+
+
+@never_cache
+@login_required
+@require_http_methods(["GET", "POST"])
+def preferences_page(request: HttpRequest) -> HttpResponse:
+    """The user's category-by-channel matrix as a form; POST saves and redirects."""
+    matrix = preferences_for(request.user)
+    form = PreferencesForm(matrix, data=request.POST if request.method == "POST" else None)
+    if request.method == "POST" and form.is_valid():
+        changed = form.save(request.user)
+        messages.success(request, f"Your notification preferences were saved ({changed} changed).")
+        return redirect(request.path)
+    return render(request, PREFERENCES_TEMPLATE, {"form": form, "matrix": matrix})
+
+
+def _invalid(request: HttpRequest, status: int) -> HttpResponse:
+    return render(request, INVALID_TEMPLATE, status=status)
+
+
+@csrf_exempt  # RFC 8058: mail providers POST without a session; the signed token is the proof
+@never_cache
+@require_http_methods(["GET", "POST"])
+def unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
+    """GET: a confirmation page with a button, nothing changed. POST: turn the token's
+    (category, channel) off for its user and answer 200. A tampered or foreign token is a
+    400; a user or category that no longer exists, or one that cannot be turned off, a 404."""
+    try:
+        wanted = read_token(token)
+    except signing.BadSignature:
+        logger.warning("unsubscribe: a token with a bad signature was refused")
+        return _invalid(request, 400)
+    category = categories().get(wanted.category)
+    user = get_user_model()._default_manager.filter(pk=wanted.user_pk).first()
+    if category is None or user is None or category.is_locked(wanted.channel):
+        return _invalid(request, 404)
+    context = {"category": category, "channel": wanted.channel}
+    if request.method == "GET":
+        return render(request, UNSUBSCRIBE_TEMPLATE, context)
+    try:
+        set_preference(user, category=category.key, channel=wanted.channel, enabled=False)
+    except ValueError:  # the channel is no longer one of the site's
+        return _invalid(request, 404)
+    logger.info("unsubscribe: user %s turned off %s/%s", user.pk, category.key, wanted.channel)
+    return render(request, UNSUBSCRIBED_TEMPLATE, context)
