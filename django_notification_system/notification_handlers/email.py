@@ -1,5 +1,5 @@
 """Email handler: Django's configured ``EMAIL_BACKEND`` (SMTP, console, locmem, any anymail ESP),
-one connection per batch.
+one connection per batch. ``send_notification`` is the 1.5.3 one-notification function.
 
 Settings: ``NOTIFICATION_SYSTEM_TARGETS["email"]`` (see docs/channels.rst). SMTP replies and
 anymail statuses are mapped onto outcomes by the tables below.
@@ -15,6 +15,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from django.conf import settings
+from django.core import mail
 from django.core.mail import EmailMultiAlternatives, get_connection
 from django.utils.html import strip_tags
 
@@ -244,3 +245,63 @@ def send_batch(notifications: Sequence) -> list[Outcome]:
         sum(not isinstance(o, Delivered) for o in outcomes),
     )
     return outcomes
+
+
+#: 1.5.3's return values of ``send_notification``.
+SENT_MESSAGE = "Email Successfully Sent"
+NOT_SENT_MESSAGE = "Email could not be sent: {}"
+
+
+def _has_message_options(notification) -> bool:
+    extra = notification.extra if isinstance(notification.extra, dict) else {}
+    keys = (*EXTRA_LIST_KEYS, "headers", *EXTRA_ANYMAIL_KEYS)
+    return any(extra.get(key) for key in keys)
+
+
+def _send_single(notification) -> tuple[Outcome, str]:
+    """Send one notification; its outcome and the error text 1.5.3 would have shown."""
+    sender = from_email()
+    if _has_message_options(notification):  # options send_mail cannot carry
+        connection = get_connection(fail_silently=False, **_connection_options())
+        try:
+            outcome, _ = _send_one(connection, notification, sender)
+        finally:
+            _close_quietly(connection)
+        return outcome, outcome.error
+    address = notification.target_user_record.target_user_id
+    try:
+        sent = mail.send_mail(  # looked up now, so that a test patching it is obeyed
+            subject=notification.title,
+            message=html_to_text(notification.body),
+            html_message=notification.body,
+            from_email=sender,
+            recipient_list=[address],
+            fail_silently=False,
+        )
+    except Exception as exc:
+        outcome, _ = classify_error(exc, None, address)
+        return outcome, str(exc)
+    if not sent:
+        failed = Failed("The email backend did not send the message")
+        return failed, failed.error
+    return Delivered(), ""
+
+
+def send_notification(notification) -> str:
+    """Send one notification now and save the result on it (the 1.5.3 function, kept).
+
+    As in 1.5.3 it goes through ``django.core.mail.send_mail`` (the message a notification
+    with ``reply_to``/``cc``/``bcc``/``headers``/``tags``/``metadata`` in ``extra`` needs is
+    sent as ``send_batch`` builds it, since ``send_mail`` cannot carry them). Errors are
+    classified as in ``send_batch`` and the row is saved by the dispatcher's rules (status,
+    ``attempted_delivery``, retry accounting, a ``DeliveryAttempt``). Returns
+    ``"Email Successfully Sent"`` or ``"Email could not be sent: <error>"``. The dispatcher
+    does not call this; it uses ``send_batch``.
+    """
+    from ..dispatch.single import record_outcome  # the dispatcher's recording rules
+
+    outcome, error = _send_single(notification)
+    record_outcome(notification, outcome)
+    if isinstance(outcome, Delivered):
+        return SENT_MESSAGE
+    return NOT_SENT_MESSAGE.format(error)

@@ -2,13 +2,17 @@
 never more than ``max_per_second`` messages per second.
 
 Settings: ``NOTIFICATION_SYSTEM_TARGETS["expo"]`` (see docs/channels.rst). Ticket errors are
-classified with ``TICKET_ERRORS``; a failed request fails only its own chunk.
+classified with ``TICKET_ERRORS``; a failed request fails only its own chunk, and a request
+Expo rejects as a whole (HTTP 400/413: one malformed message) is split in halves until the
+offending messages stand alone. ``PushClient`` (read at call time, so tests may patch it),
+``send_notification`` and ``handle_push_response`` are the 1.5.3 names, kept.
 """
 
 from __future__ import annotations
 
+import inspect
 import logging
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
@@ -16,9 +20,14 @@ from typing import Any
 from .. import conf
 from ..exceptions import MissingDependency, NotificationSystemConfigurationError
 from ..models.addresses import is_expo_push_token
-from .base import Delivered, Failed, InactiveAddress, Outcome, Retry
+from .base import OUTCOME_TYPES, Delivered, Failed, InactiveAddress, Outcome, Retry
 from .errors import describe, log_failure, outcome_for_http_status, retry_after_header
 from .rate_limit import RateLimiter, shared_limiter
+
+try:  # the 1.5.3 module-level name; the core still imports without the SDK
+    from exponent_server_sdk import PushClient
+except ImportError:  # pragma: no cover - exercised with the SDK blocked
+    PushClient = None
 
 logger = logging.getLogger(__name__)
 
@@ -42,6 +51,17 @@ TICKET_ERRORS: dict[str, type] = {
 
 #: ``PushMessage`` fields that ``to``, ``title`` and ``body`` do not already fill.
 RESERVED_FIELDS = ("to", "title", "body")
+
+#: HTTP statuses of a request Expo rejected as a whole for what is in it (a malformed
+#: message, tokens of several projects, too large): it is split so the rest get through.
+#: 429 and 5xx are not split: the whole request is retried later.
+SPLIT_STATUSES = {400, 413}
+
+#: What stands for a message whose address is not an Expo push token (the SDK's words).
+INVALID_TOKEN = ValueError("Invalid push token")
+
+#: 1.5.3's return value of ``send_notification`` for an accepted message.
+PUSHED_MESSAGE = "Notification Successfully Pushed!"
 
 
 @dataclass(frozen=True)
@@ -98,10 +118,25 @@ def push_message(sdk, notification):
     )
 
 
+#: The ``PushMessage`` options 1.5.3's ``prepare_extra`` read from ``extra``.
+LEGACY_PUSH_OPTIONS = ("data", "sound", "ttl", "expiration", "priority", "badge", "channel_id")
+
+
+def prepare_extra(extra: Any) -> dict[str, Any]:
+    """The 1.5.3 helper, kept: ``extra``'s push options by name, ``None`` for each missing.
+
+    The handler itself passes every ``PushMessage`` field found in ``extra`` (see
+    :func:`push_message`), which includes these.
+    """
+    source = extra if isinstance(extra, dict) else {}
+    return {key: source.get(key) for key in LEGACY_PUSH_OPTIONS}
+
+
 def classify_ticket(ticket) -> Outcome:
     """One push ticket onto an outcome; the ticket id becomes ``provider_message_id``."""
     if ticket.is_success():
-        return Delivered(provider_message_id=ticket.id or "")
+        ticket_id = ticket.id  # a stand-in client's ticket may carry anything here
+        return Delivered(provider_message_id=ticket_id if isinstance(ticket_id, str) else "")
     code = (ticket.details or {}).get("error") or "unknown"
     error = f"Expo ticket error {code}: {ticket.message}"
     outcome = TICKET_ERRORS.get(code, Retry)
@@ -110,17 +145,26 @@ def classify_ticket(ticket) -> Outcome:
 
 def classify_request_error(exc: Exception) -> Outcome:
     """A failed /push/send request: 429/5xx/timeouts -> Retry, other 4xx -> Failed."""
-    response = getattr(exc, "response", None)
-    status = getattr(response, "status_code", None)
+    status, response = _request_status(exc), getattr(exc, "response", None)
     error = describe(exc)
     codes = [e.get("code") for e in getattr(exc, "errors", None) or [] if isinstance(e, dict)]
     if codes:
         error = f"{error} ({', '.join(map(str, codes))})"
     if status is not None:
         error = f"HTTP {status}: {error}"
-    return outcome_for_http_status(
-        status, error, retry_after_header(getattr(response, "headers", None))
-    )
+    headers = getattr(response, "headers", None)
+    after = retry_after_header(headers) if isinstance(headers, Mapping) else None
+    return outcome_for_http_status(status, error, after)
+
+
+def _request_status(exc: Exception) -> int | None:
+    status = getattr(getattr(exc, "response", None), "status_code", None)
+    return status if isinstance(status, int) else None
+
+
+def rejected_for_its_content(exc: Exception) -> bool:
+    """True when Expo refused a whole request because of what is in it (``SPLIT_STATUSES``)."""
+    return _request_status(exc) in SPLIT_STATUSES
 
 
 def _session(settings: ExpoSettings):
@@ -139,58 +183,128 @@ def _session(settings: ExpoSettings):
     return session
 
 
+def _client_class(sdk):
+    """``PushClient`` as this module's global holds it now (a test may have replaced it)."""
+    return PushClient if PushClient is not None else sdk.PushClient
+
+
+def _is_sdk_client(cls, sdk) -> bool:
+    return isinstance(cls, type) and issubclass(cls, sdk.PushClient)
+
+
+def _accepted(cls, **kwargs: Any) -> dict[str, Any]:
+    """The keyword arguments ``cls``'s constructor accepts (a stand-in may take only host)."""
+    try:
+        parameters = inspect.signature(cls).parameters.values()
+    except (TypeError, ValueError):
+        return kwargs
+    if any(p.kind is inspect.Parameter.VAR_KEYWORD for p in parameters):
+        return kwargs
+    names = {p.name for p in parameters}
+    return {key: value for key, value in kwargs.items() if key in names}
+
+
 @contextmanager
 def push_client(settings: ExpoSettings | None = None) -> Iterator:
-    """A ``PushClient`` for the configured host, access token and timeout, on its own session."""
+    """A client for the configured host, access token and timeout, on its own session.
+
+    The class is this module's ``PushClient`` read now; a replacement that is not the SDK's
+    class is built with just the arguments its constructor takes, of ``host`` and
+    ``api_url``.
+    """
     sdk = import_sdk()
     settings = settings or expo_settings()
+    cls = _client_class(sdk)
+    if not _is_sdk_client(cls, sdk):
+        yield cls(
+            **_accepted(cls, host=settings.host, api_url=sdk.PushClient.DEFAULT_BASE_API_URL)
+        )
+        return
     with _session(settings) as session:
-        yield sdk.PushClient(host=settings.host, session=session, timeout=settings.timeout)
+        yield cls(host=settings.host, session=session, timeout=settings.timeout)
 
 
 def _chunks(items: list, size: int) -> list[list]:
     return [items[start : start + size] for start in range(0, len(items), size)]
 
 
+def _results(notifications: Sequence) -> list[Any]:
+    """Per notification, in order: its push ticket, or the exception that stands for it."""
+    sdk = import_sdk()
+    settings = expo_settings()
+    results: list[Any] = [None] * len(notifications)
+    sendable: list[tuple[int, Any]] = []
+    for index, notification in enumerate(notifications):
+        if not is_expo_push_token(notification.target_user_record.target_user_id):
+            results[index] = INVALID_TOKEN
+            continue
+        sendable.append((index, push_message(sdk, notification)))
+    if not sendable:
+        return results
+    limiter = shared_limiter(settings.host, settings.max_per_second)
+    with push_client(settings) as client:
+        batches = _is_sdk_client(type(client), sdk) or not callable(
+            getattr(client, "publish", None)
+        )
+        # A stand-in client gets 1.5.3's call: publish() one message at a time.
+        size = min(MAX_MESSAGES_PER_REQUEST, settings.max_per_second) if batches else 1
+        for chunk in _chunks(sendable, size):
+            answers = _publish(client, limiter, chunk, batches)
+            for (index, _), answer in zip(chunk, answers, strict=True):
+                results[index] = answer
+    return results
+
+
+def outcome_of(result: Any) -> Outcome:
+    """The outcome of one ``_results`` item: a push ticket, an exception, or an outcome."""
+    if isinstance(result, OUTCOME_TYPES):
+        return result
+    if result is INVALID_TOKEN:
+        return Failed("Not an Expo push token (ExponentPushToken[...])")
+    if isinstance(result, Exception):
+        return classify_request_error(result)
+    return classify_ticket(result)
+
+
 def send_batch(notifications: Sequence) -> list[Outcome]:
     """Publish the batch in chunks, paced to ``max_per_second``; one outcome each, in order."""
     if not notifications:
         return []
-    sdk = import_sdk()
-    settings = expo_settings()
-    outcomes: list[Any] = [None] * len(notifications)
-    sendable: list[tuple[int, Any]] = []
-    for index, notification in enumerate(notifications):
-        if not is_expo_push_token(notification.target_user_record.target_user_id):
-            outcomes[index] = Failed("Not an Expo push token (ExponentPushToken[...])")
-            continue
-        sendable.append((index, push_message(sdk, notification)))
-
-    limiter = shared_limiter(settings.host, settings.max_per_second)
-    chunk_size = min(MAX_MESSAGES_PER_REQUEST, settings.max_per_second)
-    chunks = _chunks(sendable, chunk_size)
-    with push_client(settings) as client:
-        for chunk in chunks:
-            indexes = [index for index, _ in chunk]
-            for index, outcome in zip(indexes, _publish(client, limiter, chunk), strict=True):
-                outcomes[index] = outcome
+    outcomes = [outcome_of(result) for result in _results(notifications)]
     logger.info(
-        "expo: %d accepted, %d not accepted, %d requests",
+        "expo: %d accepted, %d not accepted",
         sum(isinstance(o, Delivered) for o in outcomes),
         sum(not isinstance(o, Delivered) for o in outcomes),
-        len(chunks),
     )
     return outcomes
 
 
-def _publish(client, limiter: RateLimiter, chunk: list[tuple[int, Any]]) -> list[Outcome]:
-    """One /push/send request for one chunk; its failure fails only this chunk."""
+def _publish(client, limiter: RateLimiter, chunk: list[tuple[int, Any]], batches: bool) -> list:
+    """One /push/send request for ``chunk``: a ticket per message, or the request's error.
+
+    A request refused for its content is sent again in halves, each half paced like any
+    request, so the messages that are fine get through and only the offending ones keep
+    the error. Any other failure (429, 5xx, a timeout) stands for the whole chunk.
+    """
     messages = [message for _, message in chunk]
     try:
         with limiter.slot(len(messages)):
-            tickets = client.publish_multiple(messages)
+            if batches:
+                tickets = list(client.publish_multiple(messages))
+            else:
+                tickets = [client.publish(message) for message in messages]
     except Exception as exc:
-        outcome = classify_request_error(exc)
+        if len(chunk) > 1 and rejected_for_its_content(exc):
+            logger.warning(
+                "expo: a request of %d messages was refused as a whole (HTTP %s); "
+                "sending it in halves",
+                len(chunk),
+                _request_status(exc),
+            )
+            middle = len(chunk) // 2
+            return _publish(client, limiter, chunk[:middle], batches) + _publish(
+                client, limiter, chunk[middle:], batches
+            )
         if not isinstance(exc, OSError) and getattr(exc, "response", None) is None:
             log_failure(
                 logger,
@@ -199,5 +313,53 @@ def _publish(client, limiter: RateLimiter, chunk: list[tuple[int, Any]]) -> list
                 exc=exc,
                 known=[str(getattr(m, "to", "")) for m in messages],
             )
-        return [outcome] * len(messages)
-    return [classify_ticket(ticket) for ticket in tickets]
+        return [exc] * len(messages)
+    if len(tickets) != len(messages):
+        mismatch = RuntimeError(f"Expo answered {len(tickets)} tickets for {len(messages)}")
+        return [mismatch] * len(messages)
+    return tickets
+
+
+def _legacy_text(exc: BaseException) -> str:
+    return f"{type(exc)}: {exc}"  # 1.5.3's wording of every failure
+
+
+def handle_push_response(notification, response) -> str:
+    """Apply one push ticket to one notification and save it (the 1.5.3 function, kept).
+
+    DELIVERED for an accepted ticket; INACTIVE DEVICE, with the target user record
+    deactivated, for ``DeviceNotRegistered``; otherwise RETRY or DELIVERY FAILURE as
+    ``TICKET_ERRORS`` says, by the dispatcher's rules. Returns
+    ``"Notification Successfully Pushed!"`` or 1.5.3's ``"<exception class>: <message>"``.
+    """
+    from ..dispatch.single import record_outcome  # the dispatcher's recording rules
+
+    outcome = classify_ticket(response)
+    record_outcome(notification, outcome)
+    if isinstance(outcome, Delivered):
+        return PUSHED_MESSAGE
+    try:
+        response.validate_response()
+    except Exception as exc:
+        return _legacy_text(exc)
+    return outcome.error
+
+
+def send_notification(notification) -> str:
+    """Push one notification now and save the result on it (the 1.5.3 function, kept).
+
+    Sent through the same path as ``send_batch`` (``PushClient`` read at call time, the
+    rate limit, the same classification); the ticket is applied by
+    :func:`handle_push_response`. A request error is recorded by the dispatcher's rules and
+    returned in 1.5.3's words. The dispatcher does not call this; it uses ``send_batch``.
+    """
+    from ..dispatch.single import record_outcome
+
+    [result] = _results([notification])
+    if isinstance(result, OUTCOME_TYPES):
+        record_outcome(notification, result)
+        return result.error or PUSHED_MESSAGE
+    if not isinstance(result, Exception):
+        return handle_push_response(notification, result)
+    record_outcome(notification, outcome_of(result))
+    return _legacy_text(result)

@@ -2,6 +2,8 @@
 
 Settings: ``NOTIFICATION_SYSTEM_TARGETS["twilio_sms"]`` (see docs/channels.rst). Errors are
 classified by Twilio error code first (``ERROR_CODES``), then by HTTP status.
+``send_notification`` and the module-level ``Client`` (read at call time, so tests may
+patch it) are the 1.5.3 names, kept.
 """
 
 from __future__ import annotations
@@ -20,6 +22,11 @@ from ..exceptions import MissingDependency, NotificationSystemConfigurationError
 from .base import Delivered, InactiveAddress, OptedOut, Outcome, Retry
 from .errors import describe, log_failure, outcome_for_http_status, parse_retry_after
 
+try:  # the 1.5.3 module-level name; the core still imports without the SDK
+    from twilio.rest import Client
+except ImportError:  # pragma: no cover - exercised with the SDK blocked
+    Client = None
+
 logger = logging.getLogger(__name__)
 
 #: This handler reads only the record's address, never its user (see dispatch docs).
@@ -28,6 +35,9 @@ NEEDS_USER = False
 CHANNEL = "twilio_sms"
 DEFAULT_TIMEOUT = 10
 DEFAULT_CONCURRENCY = 8
+
+#: 1.5.3's return value of ``send_notification`` for an accepted message.
+SENT_MESSAGE = "SMS Successfully sent!"
 
 #: Twilio error code -> outcome. Codes not listed are classified by HTTP status
 #: (429/5xx -> Retry, other 4xx -> Failed). https://www.twilio.com/docs/api/errors
@@ -128,29 +138,41 @@ def classify_twilio_error(
 
 
 class _Sender:
-    """Sends one notification per call, with one Twilio client per worker thread."""
+    """Sends one notification per call, with one Twilio client per worker thread.
+
+    The client class is this module's ``Client`` read when the sender is made; a
+    replacement that is not the SDK's class is built as 1.5.3 did, ``Client(sid, token)``.
+    """
 
     def __init__(self, settings: TwilioSettings) -> None:
         self.settings = settings
-        self.Client, self.HttpClient, self.TwilioException = _import_sdk()
+        sdk_client, self.HttpClient, self.TwilioException = _import_sdk()
+        self.Client = Client if Client is not None else sdk_client
+        self.configurable = isinstance(self.Client, type) and issubclass(self.Client, sdk_client)
         self._local = threading.local()
         self._http_clients: list[Any] = []
 
     def _client(self):
         client = getattr(self._local, "client", None)
         if client is None:
-            http_client = self.HttpClient(
-                timeout=self.settings.timeout,
-                request_hooks={"response": [self._remember_headers]},
-            )
-            client = self.Client(
-                self.settings.account_sid, self.settings.auth_token, http_client=http_client
-            )
-            if self.settings.api_base_url:
-                client.api.base_url = self.settings.api_base_url.rstrip("/")
-                client.edge = client.region = None  # an explicit base URL is used as given
+            client = self._new_client()
             self._local.client = client
-            self._http_clients.append(http_client)
+        return client
+
+    def _new_client(self):
+        if not self.configurable:
+            return self.Client(self.settings.account_sid, self.settings.auth_token)
+        http_client = self.HttpClient(
+            timeout=self.settings.timeout,
+            request_hooks={"response": [self._remember_headers]},
+        )
+        client = self.Client(
+            self.settings.account_sid, self.settings.auth_token, http_client=http_client
+        )
+        if self.settings.api_base_url:
+            client.api.base_url = self.settings.api_base_url.rstrip("/")
+            client.edge = client.region = None  # an explicit base URL is used as given
+        self._http_clients.append(http_client)
         return client
 
     def close(self) -> None:
@@ -165,6 +187,10 @@ class _Sender:
 
     def send(self, pk_and_params: tuple[Any, dict[str, Any]]) -> Outcome:
         """Create one message; ``pk`` is only used to name the notification in logs."""
+        return self.attempt(pk_and_params)[0]
+
+    def attempt(self, pk_and_params: tuple[Any, dict[str, Any]]) -> tuple[Outcome, Any]:
+        """Create one message: its outcome, and the exception that failed it, if any."""
         pk, params = pk_and_params
         self._local.headers = {}
         try:
@@ -173,11 +199,10 @@ class _Sender:
             code, status = getattr(exc, "code", None), getattr(exc, "status", None)
             text = getattr(exc, "msg", None) or getattr(exc, "detail", None) or str(exc)
             error = f"Twilio error {code} (HTTP {status}): {text}"
-            return classify_twilio_error(
-                code, status, error, self._local.headers.get("Retry-After")
-            )
+            retry_after = self._local.headers.get("Retry-After")
+            return classify_twilio_error(code, status, error, retry_after), exc
         except OSError as exc:  # requests' ConnectionError and Timeout are OSErrors
-            return Retry(describe(exc))
+            return Retry(describe(exc)), exc
         except Exception as exc:
             log_failure(
                 logger,
@@ -186,8 +211,9 @@ class _Sender:
                 exc=exc,
                 known=(params.get("to", ""), params.get("body", "")),
             )
-            return Retry(describe(exc))
-        return Delivered(provider_message_id=message.sid or "")
+            return Retry(describe(exc)), exc
+        sid = getattr(message, "sid", None)  # a stand-in client's message may carry anything
+        return Delivered(provider_message_id=sid if isinstance(sid, str) else ""), None
 
 
 def send_batch(notifications: Sequence) -> list[Outcome]:
@@ -208,3 +234,27 @@ def send_batch(notifications: Sequence) -> list[Outcome]:
         sum(not isinstance(o, Delivered) for o in outcomes),
     )
     return outcomes
+
+
+def send_notification(notification) -> str:
+    """Send one SMS now and save the result on it (the 1.5.3 function, kept).
+
+    Sent through the same path as ``send_batch`` (settings, ``Client`` read at call time,
+    the same classification) and saved by the dispatcher's rules (status,
+    ``attempted_delivery``, retry accounting, a ``DeliveryAttempt``, an opted-out or
+    invalid number's record deactivated). Returns ``"SMS Successfully sent!"`` or 1.5.3's
+    ``"<exception class>: <message>"``. The dispatcher does not call this; it uses
+    ``send_batch``.
+    """
+    from ..dispatch.single import record_outcome  # the dispatcher's recording rules
+
+    settings = twilio_settings()
+    sender = _Sender(settings)
+    try:
+        outcome, exc = sender.attempt((notification.pk, message_params(notification, settings)))
+    finally:
+        sender.close()
+    record_outcome(notification, outcome)
+    if exc is None:
+        return SENT_MESSAGE
+    return f"{type(exc)}: {exc}"

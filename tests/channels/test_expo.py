@@ -185,3 +185,67 @@ def test_missing_sdk_names_the_extra(monkeypatch, expo_settings):
 
     with pytest.raises(MissingDependency, match=r"django-notification-system\[expo\]"):
         handler.send_batch([notification])
+
+
+def test_a_request_refused_for_one_malformed_message_is_split_and_the_rest_delivered(
+    fake_expo, expo_settings
+):
+    notifications = bulk_notifications("expo", [token(str(i)) for i in range(100)], "split")
+    bad = notifications[37]
+    bad.extra = {"priority": "urgent"}  # Expo's validation refuses the whole request
+
+    outcomes = handler.send_batch(notifications)
+
+    assert isinstance(outcomes[37], Failed)
+    assert "400" in outcomes[37].error and "VALIDATION_ERROR" in outcomes[37].error
+    assert all(isinstance(o, Delivered) for i, o in enumerate(outcomes) if i != 37)
+    assert len(fake_expo.tickets) == 99
+    sizes = fake_expo.messages_per_request()
+    assert sizes[0] == 100
+    assert len(sizes) <= 1 + 2 * 7  # halves down to the one bad message: log2(100) levels
+
+
+def test_several_malformed_messages_each_get_their_own_outcome(fake_expo, expo_settings):
+    notifications = make_notifications("expo", [token(str(i)) for i in range(8)])
+    notifications[1].extra = {"badge": -1}
+    notifications[6].extra = {"data": "not an object"}
+
+    outcomes = handler.send_batch(notifications)
+
+    assert [type(o) for o in outcomes] == [
+        Delivered,
+        Failed,
+        Delivered,
+        Delivered,
+        Delivered,
+        Delivered,
+        Failed,
+        Delivered,
+    ]
+    assert sorted(m["to"] for m in fake_expo.tickets.values()) == sorted(
+        token(str(i)) for i in (0, 2, 3, 4, 5, 7)
+    )
+
+
+@pytest.mark.parametrize("status", [429, 500, 503])
+def test_a_rate_limited_or_failing_request_is_not_split(fake_expo, expo_settings, status):
+    notifications = make_notifications("expo", [token(str(i)) for i in range(6)])
+    fake_expo.fail_next(status, {"errors": [{"code": "X", "message": "later"}]})
+
+    outcomes = handler.send_batch(notifications)
+
+    assert all(isinstance(o, Retry) for o in outcomes)
+    assert fake_expo.messages_per_request() == [6]
+
+
+def test_split_requests_keep_the_rate_limit(fake_expo, expo_settings):
+    expo_settings["max_per_second"] = 20
+    notifications = bulk_notifications("expo", [token(str(i)) for i in range(40)], "paced")
+    notifications[3].extra = {"priority": "urgent"}
+    notifications[25].extra = {"priority": "urgent"}
+
+    outcomes = handler.send_batch(notifications)
+
+    assert [i for i, o in enumerate(outcomes) if not isinstance(o, Delivered)] == [3, 25]
+    assert fake_expo.peak_messages_per_second() <= 20
+    assert sum(fake_expo.messages_per_request()) > 40  # the refused messages were resent

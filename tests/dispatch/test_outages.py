@@ -7,10 +7,12 @@ import signal
 import subprocess
 import time
 from collections import Counter
+from io import StringIO
 
 import pytest
 from django.db import connection
 
+from django_notification_system.dispatch.outage import Backoff
 from django_notification_system.models import Notification
 from tests import factories
 from tests.dispatch.test_processes import child_env, sent_subjects, start, wait_for
@@ -80,7 +82,11 @@ def test_idle_loop_passes_are_silent_and_a_lasting_config_error_is_reported_once
 ):
     factories.due_notifications(1, module_name="misconfigured", prefix="m")
     looping = start(manage_py, child_env, "--loop", "--interval", "1")
-    time.sleep(4)  # about four passes, each meeting the same configuration error
+    releases, deadline = set(), time.monotonic() + 90
+    while len(releases) < 4 and time.monotonic() < deadline:  # each pass releases it again
+        releases.update(Notification.objects.values_list("modified_date", flat=True))
+        time.sleep(0.2)
+    assert len(releases) >= 4, "the loop must have met the error in several passes"
     looping.send_signal(signal.SIGTERM)
     rc, out, err = looping.wait(timeout=120), *looping.communicate()
     assert rc == 0, err
@@ -141,3 +147,42 @@ def test_a_loop_survives_repeated_connection_termination_without_resending(
     assert set(subjects) == {r.title for r in rows}
     twice = [s for s, n in subjects.items() if n > 1]
     assert len(twice) <= 10 and max(subjects.values()) <= 2, (twice, err)
+
+
+def test_backoff_doubles_up_to_sixty_seconds_and_resets():
+    backoff = Backoff()
+    delays = [backoff.next_delay() for _ in range(9)]
+    assert delays == [1, 2, 4, 8, 16, 32, 60, 60, 60]
+    backoff.reset()
+    assert backoff.next_delay() == 1
+
+
+def test_every_pass_is_shown_at_verbosity_2(child_env, manage_py):
+    looping = start(manage_py, child_env, "--loop", "--interval", "1", "-v", "2")
+    passes = [looping.stdout.readline() for _ in range(3)]  # blocks until each pass prints
+    looping.send_signal(signal.SIGTERM)
+    rc, err = looping.wait(timeout=120), looping.communicate()[1]
+    assert rc == 0, err
+    assert passes == ["nothing due\n"] * 3
+
+
+def test_log_records_go_to_stderr_and_counts_to_stdout(child_env, manage_py):
+    factories.due_notifications(2, module_name="raising", prefix="r")
+    child = start(manage_py, child_env)
+    rc, out, err = child.wait(timeout=120), *child.communicate()
+    assert rc == 0, err
+    assert out.splitlines() == ["retry: 2"]
+    assert "handler 'raising' raised" in err
+
+
+def test_a_lasting_configuration_error_is_reported_again_only_after_a_while(monkeypatch):
+    from django_notification_system.management.commands import process_notifications as cmd
+
+    command = cmd.Command(stdout=StringIO(), stderr=StringIO())
+    command.reported = {}
+    clock = iter([1000.0, 1010.0, 1000.0 + cmd.REPORT_AGAIN_AFTER + 1])
+    monkeypatch.setattr(cmd.time, "monotonic", lambda: next(clock))
+    for _ in range(3):
+        command.report("pager", "missing api_key", repeat=False)
+    lines = command.stderr._out.getvalue().splitlines()
+    assert lines == ["configuration error in handler 'pager': missing api_key"] * 2

@@ -3,7 +3,9 @@
 Speaks the documented JSON shapes so ``exponent_server_sdk.PushClient(host=fake.url)`` works
 unchanged. Per-token errors are configured with ``ticket_errors`` (answered in the push ticket)
 and ``receipt_errors`` (answered later by getReceipts); every accepted message gets a ticket id
-and a receipt in ``receipts``, which tests of receipt checking can also edit directly.
+and a receipt in ``receipts``, which tests of receipt checking can also edit directly. A
+request holding a message Expo's validation refuses (a bad ``priority``, ``data`` or ``badge``)
+is refused as a whole with HTTP 400 ``VALIDATION_ERROR``, as Expo does.
 """
 
 from __future__ import annotations
@@ -79,6 +81,13 @@ class FakeExpo(FakeServer):
                     "notifications in one request",
                 ),
             )
+        problems = [
+            problem
+            for index, message in enumerate(messages)
+            if (problem := _validation_problem(index, message))
+        ]
+        if problems:  # like Expo: one malformed message refuses the whole request
+            return 400, {}, _request_error("VALIDATION_ERROR", "; ".join(problems))
         return 200, {}, {"data": [self._ticket(message) for message in messages]}
 
     def _ticket(self, message: dict[str, Any]) -> dict[str, Any]:
@@ -126,3 +135,20 @@ def _count(request: RecordedRequest) -> int:
 
 def _request_error(code: str, message: str) -> dict[str, Any]:
     return {"errors": [{"code": code, "message": message}]}
+
+
+PRIORITIES = ("default", "normal", "high")
+
+
+def _validation_problem(index: int, message: Any) -> str | None:
+    """What Expo's request validation would refuse in one message (a few documented rules)."""
+    if not isinstance(message, dict) or not isinstance(message.get("to"), (str, list)):
+        return f'"[{index}].to" is required'
+    if "priority" in message and message["priority"] not in PRIORITIES:
+        return f'"[{index}].priority" must be one of [{", ".join(PRIORITIES)}]'
+    if "data" in message and not isinstance(message["data"], dict):
+        return f'"[{index}].data" must be of type object'
+    badge = message.get("badge", 0)
+    if isinstance(badge, bool) or not isinstance(badge, int) or badge < 0:
+        return f'"[{index}].badge" must be a non-negative integer'
+    return None

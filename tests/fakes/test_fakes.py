@@ -69,6 +69,21 @@ def test_expo_fake_refuses_more_than_100_messages_and_wrong_tokens():
         assert client.publish(PushMessage(to=TOKEN)).status == "ok"
 
 
+def test_expo_fake_refuses_a_whole_request_for_one_malformed_message():
+    from exponent_server_sdk import PushClient, PushMessage, PushServerError
+
+    with FakeExpo() as fake:
+        client = PushClient(host=fake.url)
+        messages = [PushMessage(to=TOKEN), PushMessage(to=TOKEN, priority="urgent")]
+        with pytest.raises(PushServerError) as refused:
+            client.publish_multiple(messages)
+        assert refused.value.response.status_code == 400
+        assert refused.value.errors[0]["code"] == "VALIDATION_ERROR"
+        assert "[1].priority" in refused.value.errors[0]["message"]
+        assert fake.tickets == {}  # nothing of the refused request was accepted
+        assert client.publish(messages[0]).status == "ok"
+
+
 def test_expo_fake_canned_failure_with_retry_after():
     from exponent_server_sdk import PushClient, PushMessage, PushServerError
 
