@@ -2,8 +2,9 @@
 
 A cancelled row gets the final status ``CANCELLED`` in one ``UPDATE``; its
 ``attempted_delivery`` is left as it was and ``last_error`` says who cancelled it. Only
-rows the dispatcher has not taken are touched: SCHEDULED and RETRY rows, and SENDING rows
-whose lease has expired (their worker died; they would otherwise be sent again). A row
+rows the dispatcher has not taken are touched: SCHEDULED and RETRY rows, SENDING rows
+whose lease has expired (their worker died; they would otherwise be sent again), and HELD
+rows no digest carries yet. A row
 under a live lease is on its way and is neither touched nor counted.
 
 Why a cancelled row is never sent: the claim is a guarded ``UPDATE`` (it takes only due
@@ -30,8 +31,10 @@ logger = logging.getLogger(__name__)
 def cancellable(now: datetime) -> Q:
     """Rows that may still be cancelled at ``now``: not sent yet and not under a live lease."""
     expired_lease = Q(lease_expires_at__isnull=True) | Q(lease_expires_at__lte=now)
-    return Q(status__in=[Notification.SCHEDULED, Notification.RETRY]) | (
-        Q(status=Notification.SENDING) & expired_lease
+    return (
+        Q(status__in=[Notification.SCHEDULED, Notification.RETRY])
+        | (Q(status=Notification.SENDING) & expired_lease)
+        | Q(status=Notification.HELD, digest__isnull=True)  # held, not yet in a digest
     )
 
 

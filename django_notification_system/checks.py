@@ -8,6 +8,7 @@ from django.core import checks
 from django.core.exceptions import ImproperlyConfigured
 
 from . import conf, configuration
+from .digests.checks import check_digests
 from .preferences.checks import check_categories
 
 _SCALARS = (
@@ -49,6 +50,7 @@ def check_settings(app_configs=None, **kwargs) -> list[checks.CheckMessage]:
     for problem in configuration.target_problems():
         errors.append(checks.Error(problem, id="django_notification_system.E003"))
     errors.extend(check_categories())
+    errors.extend(check_digests())
     errors.extend(check_enqueue_backend())
     return errors
 

@@ -2,10 +2,17 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from django.contrib.auth import get_user_model
 from django.utils import timezone
 
-from django_notification_system.models import Notification, NotificationTarget, TargetUserRecord
+from django_notification_system.models import (
+    DigestWindow,
+    Notification,
+    NotificationTarget,
+    TargetUserRecord,
+)
 
 
 def target(module_name: str = "email") -> NotificationTarget:
@@ -64,4 +71,43 @@ def due_notifications(count: int, module_name: str = "email", prefix: str = "u")
             )
             for i, r in enumerate(records)
         ]
+    )
+
+
+def held_digest_items(users: int, per_user: int, prefix: str = "u") -> None:
+    """``users`` users with one email record and ``per_user`` HELD comments each, in bulk."""
+    User = get_user_model()
+    User.objects.bulk_create(
+        [User(username=f"{prefix}{i}", email=f"{prefix}{i}@example.com") for i in range(users)]
+    )
+    tgt = target("email")
+    TargetUserRecord.objects.bulk_create(
+        [
+            TargetUserRecord(user=u, target=tgt, target_user_id=u.email, description="bulk")
+            for u in User.objects.filter(username__startswith=prefix)
+        ]
+    )
+    records = list(
+        TargetUserRecord.objects.filter(description="bulk", user__username__startswith=prefix)
+    )
+    DigestWindow.objects.bulk_create(
+        [DigestWindow(target_user_record=r, category="comments") for r in records]
+    )
+    windows = dict(DigestWindow.objects.values_list("target_user_record_id", "pk"))
+    past = timezone.now() - timedelta(hours=2)
+    Notification.objects.bulk_create(
+        [
+            Notification(
+                target_user_record=r,
+                title=f"comment {n}",
+                body="<p>a comment</p>",
+                category="comments",
+                status=Notification.HELD,
+                digest_window_id=windows[r.pk],
+                scheduled_delivery=past + timedelta(seconds=n),
+            )
+            for r in records
+            for n in range(per_user)
+        ],
+        batch_size=5000,
     )

@@ -22,7 +22,7 @@ from django.db import connections
 from django.db.models import Count, prefetch_related_objects
 from django.utils import timezone
 
-from .. import conf
+from .. import conf, digests
 from ..configuration import configuration_error_message, handler_problems
 from ..models import Notification
 from ..notification_handlers.base import OUTCOME_TYPES, Outcome, Retry
@@ -176,6 +176,11 @@ class _Batch:
         self.split(notifications)
         if held := hold_for_quiet_hours(self.token, self.to_send, timezone.now()):
             self.summary.counts[HELD] += held
+        if held := digests.hold_for_digests(self.token, self.to_send, timezone.now()):
+            self.summary.counts[digests.HELD_FOR_DIGEST] += held
+        self.summary.counts.update(
+            digests.apply_throttles(self.token, self.to_send, self.to_settle, timezone.now())
+        )
         self.resolve_handlers()
         for (status, reason), rows in self.to_settle.items():
             self.settle(rows, status, reason)
@@ -280,10 +285,12 @@ def process_notifications(
     """
     size = batch_size or conf.batch_size()
     lease = timedelta(seconds=conf.lease_seconds())
+    flushed = Counter() if dry_run else digests.before_run(size, lease, targets)
     due_before = timezone.now()
     registry = HandlerRegistry()
     target_cache: dict = {}
     summary = RunSummary(dry_run=dry_run)
+    summary.counts.update(flushed)
     if dry_run:
         return _dry_run(summary, registry, due_before, targets)
     counts, summary.lease_lost = record_kept_batches(due_before)  # sent before an outage
@@ -302,6 +309,7 @@ def process_notifications(
         _Batch(token, registry, summary).run(notifications)
         if on_batch is not None:
             on_batch(summary)
+    summary.counts.update(digests.after_run())
     return summary
 
 

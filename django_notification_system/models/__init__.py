@@ -3,6 +3,7 @@ plus the per-attempt delivery log, per-category preferences and per-user setting
 (time zone, quiet hours)."""
 
 from .attempt import DeliveryAttempt
+from .digest_window import DigestWindow
 from .notification import Notification
 from .opt_out import NotificationOptOut
 from .preference import NotificationPreference
@@ -12,6 +13,7 @@ from .user_settings import NotificationUserSettings
 
 __all__ = [
     "DeliveryAttempt",
+    "DigestWindow",
     "Notification",
     "NotificationOptOut",
     "NotificationPreference",

@@ -8,6 +8,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from .abstract import CreatedModifiedAbstractModel, check_constraint
+from .digest_window import DigestWindow
 from .extra import extra_fingerprint, validate_extra
 from .target_user_record import TargetUserRecord
 
@@ -20,9 +21,10 @@ ALL_STATUSES = [
     "INACTIVE DEVICE",
     "OPTED OUT",
     "CANCELLED",
+    "HELD",
 ]
 #: Statuses that may have no attempted delivery date (documented rule 2).
-UNATTEMPTED_STATUSES = ["SCHEDULED", "OPTED OUT", "CANCELLED"]
+UNATTEMPTED_STATUSES = ["SCHEDULED", "OPTED OUT", "CANCELLED", "HELD"]
 #: Longest idempotency or cancel key.
 KEY_MAX_LENGTH = 255
 
@@ -69,12 +71,13 @@ class Notification(CreatedModifiedAbstractModel):
 
     Statuses are the documented 1.5.3 ones plus ``SENDING``, the in-flight state a
     dispatcher holds under a lease while it talks to the provider, and ``CANCELLED``
-    (withdrawn by ``cancel_notifications`` or the admin before it was sent).
+    (withdrawn by ``cancel_notifications`` or the admin before it was sent), and ``HELD``
+    (waiting in a digest window: sent as part of one digest, see ``digests``).
 
     Save-time rules (documented for 1.5.3, enforced on every ``save()``):
 
     1. a SCHEDULED notification cannot have an attempted delivery date;
-    2. any status other than SCHEDULED, OPTED OUT or CANCELLED needs an attempted
+    2. any status other than SCHEDULED, OPTED OUT, CANCELLED or HELD needs an attempted
        delivery date (a cancelled row keeps the one it had, possibly none);
     3. a notification of a user with an active opt-out cannot be saved (except to
        mark it OPTED OUT).
@@ -95,11 +98,13 @@ class Notification(CreatedModifiedAbstractModel):
     INACTIVE_DEVICE = "INACTIVE DEVICE"
     OPTED_OUT = "OPTED OUT"
     CANCELLED = "CANCELLED"
+    HELD = "HELD"
 
     STATUS_CHOICES = (
         (CANCELLED, "Cancelled"),
         (DELIVERED, "Delivered"),
         (DELIVERY_FAILURE, "Delivery Failure"),
+        (HELD, "Held for a digest"),
         (INACTIVE_DEVICE, "Inactive Device"),
         (OPTED_OUT, "Opted Out"),
         (RETRY, "Retry"),
@@ -158,6 +163,27 @@ class Notification(CreatedModifiedAbstractModel):
         blank=True,
         default="",
         help_text="cancel_notifications(cancel_key) withdraws the pending rows with this key.",
+    )
+
+    # Digests: a held item's window and the digest that carried it; a digest's own flag.
+    digest_window = models.ForeignKey(
+        DigestWindow,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="items",
+        help_text="The digest window a HELD notification waits in.",
+    )
+    digest = models.ForeignKey(
+        "self",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="digest_items",
+        help_text="The digest notification that carried this one.",
+    )
+    is_digest = models.BooleanField(
+        default=False, help_text="This notification is a digest of held notifications."
     )
 
     # Dispatcher bookkeeping.
@@ -219,6 +245,12 @@ class Notification(CreatedModifiedAbstractModel):
                 name="dns_notification_due_idx",
             ),
             models.Index(fields=["status", "modified_date"], name="dns_notification_status_idx"),
+            # Held items by window, oldest first: what a flush reads and the due test scans.
+            models.Index(
+                fields=["digest_window", "scheduled_delivery"],
+                condition=Q(status="HELD"),
+                name="dns_notification_held_idx",
+            ),
             models.Index(
                 fields=["provider_message_id"],
                 condition=~Q(provider_message_id=""),

@@ -30,6 +30,8 @@ CATEGORY_OPTIONS: dict[str, str] = {
     "defaults": "a dict of channel -> bool",
     "required": "a list of channels",
     "critical": "a bool",
+    "digest": "a dict (validated by django_notification_system.digests)",
+    "throttle": "a dict (validated by django_notification_system.digests)",
 }
 
 
