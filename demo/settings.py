@@ -64,7 +64,7 @@ DEFAULT_FROM_EMAIL = "demo@example.com"
 NOTIFICATION_SYSTEM_TARGETS = {
     "email": {"from_email": "notifications@example.com"},
 }
-# Categories users choose about at /notifications/preferences/ (log in through the admin);
+# Categories users choose about at /notifications/preferences/ (log in at /accounts/login/);
 # categorised emails carry one-click unsubscribe links built from the public base URL.
 NOTIFICATION_SYSTEM_CATEGORIES = {
     "tips": {"label": "Tips and welcome messages", "defaults": {"twilio": False}},
@@ -72,7 +72,7 @@ NOTIFICATION_SYSTEM_CATEGORIES = {
     "news": {"label": "Product news", "defaults": {"email": False}},
 }
 NOTIFICATION_SYSTEM_PUBLIC_BASE_URL = "http://127.0.0.1:8000"
-LOGIN_URL = "admin:login"
+LOGIN_URL = "login"  # demo/example/urls.py: any demo user, staff or not
 
 # django-crontab (extra "crontab"): `python manage.py crontab add` installs these lines in
 # the user's crontab. The lock stops a slow run overlapping the next one on this host; several

@@ -14,7 +14,7 @@ class InboxItemSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Notification
-        fields = ["id", "title", "body", "url", "created", "read_at", "seen_at"]
+        fields = ["id", "title", "body", "category", "url", "created", "read_at", "seen_at"]
         read_only_fields = fields
 
 

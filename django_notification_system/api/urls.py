@@ -9,7 +9,7 @@ from django.urls import path
 from rest_framework.renderers import JSONOpenAPIRenderer
 from rest_framework.schemas import get_schema_view
 
-from . import views
+from . import preference_views, views
 
 app_name = "django_notification_system_api"
 
@@ -21,6 +21,7 @@ endpoints = [
     path("inbox/<uuid:pk>/read/", views.MarkReadView.as_view(), name="inbox-read"),
     path("inbox/<uuid:pk>/unread/", views.MarkUnreadView.as_view(), name="inbox-unread"),
     path("inbox/<uuid:pk>/archive/", views.ArchiveView.as_view(), name="inbox-archive"),
+    path("preferences/", preference_views.PreferencesView.as_view(), name="preferences"),
 ]
 
 urlpatterns = [

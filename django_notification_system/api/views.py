@@ -20,6 +20,7 @@ from rest_framework.response import Response
 from rest_framework.schemas.openapi import AutoSchema
 
 from .. import inbox
+from ..preferences import get_category
 from .pagination import InboxCursorPagination
 from .serializers import (
     ChangedSerializer,
@@ -31,13 +32,23 @@ from .serializers import (
 
 TRUE_VALUES = ("1", "true", "yes")
 #: The columns an inbox page reads.
-LISTED_FIELDS = ("id", "title", "body", "url", "scheduled_delivery", "read_at", "seen_at")
+LISTED_FIELDS = (
+    "id",
+    "title",
+    "body",
+    "category",
+    "url",
+    "scheduled_delivery",
+    "read_at",
+    "seen_at",
+)
 
 
 class InboxView(generics.ListAPIView):
     """``GET inbox/``: the user's inbox, newest first, cursor-paginated.
 
-    ``?unread=true`` lists unread items only. One query per page, whatever its size.
+    ``?unread=true`` lists unread items only; ``?category=<key>`` one category's (an
+    unknown key is a 400 naming the known ones). One query per page, whatever its size.
     """
 
     permission_classes = [IsAuthenticated]
@@ -49,6 +60,13 @@ class InboxView(generics.ListAPIView):
         notifications = inbox.inbox(self.request.user).only(*LISTED_FIELDS)
         if self.request.query_params.get("unread", "").lower() in TRUE_VALUES:
             notifications = notifications.filter(read_at__isnull=True)
+        category = self.request.query_params.get("category")
+        if category:
+            try:
+                get_category(category)
+            except ValueError as exc:
+                raise ValidationError({"category": [str(exc)]}) from None
+            notifications = notifications.filter(category=category)
         return notifications
 
 

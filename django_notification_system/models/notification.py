@@ -35,6 +35,11 @@ def check_title(title: object) -> None:
         raise ValueError("A notification title cannot contain a line break (CR or LF).")
 
 
+def _check_extra(extra: object) -> None:
+    if extra is not None:
+        validate_extra(extra)
+
+
 class NotificationQuerySet(models.QuerySet):
     """Keeps ``extra_hash`` in step with ``extra`` in the bulk paths that skip ``save()``."""
 
@@ -277,6 +282,19 @@ class Notification(CreatedModifiedAbstractModel):
 
     def __str__(self) -> str:
         return f"{self.title} - {self.status} - {self.scheduled_delivery:%Y-%m-%d %H:%M}"
+
+    def clean(self) -> None:
+        """The creation checks as form errors (the admin, model forms) instead of a
+        ``ValueError`` from ``save()``."""
+        super().clean()
+        errors = {}
+        for name, check in (("title", check_title), ("extra", _check_extra)):
+            try:
+                check(getattr(self, name))
+            except ValueError as exc:
+                errors[name] = str(exc)
+        if errors:
+            raise ValidationError(errors)
 
     def save(self, *args, **kwargs) -> None:
         if self._state.adding:

@@ -56,6 +56,8 @@ class TargetUserRecord(CreatedModifiedAbstractModel):
 
     def clean(self) -> None:
         super().clean()
+        if not (self.active or self._state.adding):
+            return  # deactivating an old record with a malformed address must stay possible
         problem = self.address_problem()
         if problem:
             raise ValidationError({"target_user_id": problem})

@@ -50,3 +50,15 @@ def test_the_handler_applies_the_same_rule():
 
 def test_other_channels_keep_free_form_addresses():
     assert factories.record(factories.user(), "email", address="ExponentPushToken[]")
+
+
+def test_an_old_malformed_record_can_still_be_deactivated_in_a_form():
+    record = factories.record(factories.user(), "expo", address="ExponentPushToken[ok]")
+    TargetUserRecord.objects.filter(pk=record.pk).update(target_user_id="ExponentPushToken[]")
+    record.refresh_from_db()
+    with pytest.raises(ValidationError):
+        record.full_clean()
+    record.active = False
+    record.full_clean()
+    record.save()
+    assert TargetUserRecord.objects.get(pk=record.pk).active is False

@@ -5,6 +5,7 @@ ValueError, and a large ``extra`` is stored: the de-duplication rule compares a 
 import secrets
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
 from django_notification_system.exceptions import NotificationsNotCreated
@@ -106,3 +107,12 @@ def test_the_hash_follows_extra_in_updates(record):
         Notification.objects.get(pk=n.pk).extra_hash
         != Notification.objects.get(pk=twin.pk).extra_hash
     )
+
+
+def test_model_forms_get_the_same_checks_as_field_errors(record):
+    n = Notification(target_user_record=record, title="Hi\r\nBcc: x@example.com", extra=nested(40))
+    with pytest.raises(ValidationError) as invalid:
+        n.full_clean()
+    assert set(invalid.value.message_dict) >= {"title", "extra"}
+    assert "line break" in invalid.value.message_dict["title"][0]
+    assert "nested more than 32" in invalid.value.message_dict["extra"][0]

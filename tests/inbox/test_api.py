@@ -63,7 +63,8 @@ def test_the_inbox_lists_the_users_items_newest_first(client, ada):
     assert response.status_code == 200
     results = response.json()["results"]
     assert [item["title"] for item in results] == ["item 2", "item 1", "item 0"]
-    assert set(results[0]) == {"id", "title", "body", "url", "created", "read_at", "seen_at"}
+    fields = {"id", "title", "body", "category", "url", "created", "read_at", "seen_at"}
+    assert set(results[0]) == fields
     assert results[0]["url"] == "/things/2" and results[0]["read_at"] is None
 
 
