@@ -18,6 +18,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 
+from ..quiet_hours.forms import QuietHoursForm
 from .api import preferences_for, set_preference
 from .categories import categories
 from .forms import PreferencesForm
@@ -35,14 +36,23 @@ INVALID_TEMPLATE = "django_notification_system/unsubscribe_invalid.html"
 @login_required
 @require_http_methods(["GET", "POST"])
 def preferences_page(request: HttpRequest) -> HttpResponse:
-    """The user's category-by-channel matrix as a form; POST saves and redirects."""
+    """The user's category-by-channel matrix, time zone and quiet hours as one form; POST
+    saves both parts (nothing unless both are valid) and redirects."""
     matrix = preferences_for(request.user)
-    form = PreferencesForm(matrix, data=request.POST if request.method == "POST" else None)
-    if request.method == "POST" and form.is_valid():
+    data = request.POST if request.method == "POST" else None
+    form = PreferencesForm(matrix, data=data)
+    # A template without the quiet-hours fields (a project's own) leaves them as they are.
+    quiet_posted = data is not None and any(key.startswith("quiet-") for key in data)
+    quiet_form = QuietHoursForm(request.user, data=data if quiet_posted else None)
+    quiet_ok = not quiet_posted or quiet_form.is_valid()
+    if request.method == "POST" and form.is_valid() and quiet_ok:
         changed = form.save(request.user)
+        if quiet_posted and quiet_form.has_changed():
+            quiet_form.save()
         messages.success(request, f"Your notification preferences were saved ({changed} changed).")
         return redirect(request.path)
-    return render(request, PREFERENCES_TEMPLATE, {"form": form, "matrix": matrix})
+    context = {"form": form, "matrix": matrix, "quiet_form": quiet_form}
+    return render(request, PREFERENCES_TEMPLATE, context)
 
 
 def _invalid(request: HttpRequest, status: int) -> HttpResponse:

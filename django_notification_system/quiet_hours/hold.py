@@ -19,6 +19,7 @@ from .. import conf
 from ..dispatch.locking import retry_if_locked
 from ..dispatch.record import per_row
 from ..models import Notification, NotificationUserSettings
+from ..preferences.categories import categories
 from .windows import window_end, zone
 
 logger = logging.getLogger(__name__)
@@ -28,17 +29,8 @@ HELD = "HELD (quiet hours)"
 
 
 def critical_categories() -> frozenset[str]:
-    """Categories whose notifications quiet hours never hold back.
-
-    Hook for the categories feature (``NOTIFICATION_SYSTEM_CATEGORIES``, option
-    ``critical``): until notifications carry a category, no row is critical.
-    """
-    return frozenset()
-
-
-def _category(notification: Notification) -> str:
-    # Read from the instance's loaded values only: a deferred column would cost a query.
-    return notification.__dict__.get("category") or ""
+    """Categories marked ``critical`` in ``NOTIFICATION_SYSTEM_CATEGORIES``: never held."""
+    return frozenset(key for key, category in categories().items() if category.critical)
 
 
 def user_window_ends(user_ids: set, now: datetime) -> dict:
@@ -61,9 +53,11 @@ def hold_for_quiet_hours(token: uuid.UUID, to_send: dict[str, list], now: dateti
     quiet channel, and at most two (read the users' settings, one UPDATE) otherwise.
     """
     channels = set(conf.quiet_hours_channels()) & set(to_send)
+    if not channels:
+        return 0
     critical = critical_categories()
     candidates = [
-        n for channel in channels for n in to_send[channel] if _category(n) not in critical
+        n for channel in channels for n in to_send[channel] if n.category not in critical
     ]
     if not candidates:
         return 0

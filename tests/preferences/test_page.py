@@ -3,12 +3,13 @@ saving goes through ``set_preference``, templates overridable."""
 
 from __future__ import annotations
 
+from datetime import time
 from pathlib import Path
 
 import pytest
 from django.test import override_settings
 
-from django_notification_system.models import NotificationPreference
+from django_notification_system.models import NotificationPreference, NotificationUserSettings
 from django_notification_system.preferences import is_enabled, set_preference
 from tests import factories
 
@@ -92,3 +93,32 @@ def test_templates_are_overridable(client, ada):
     response = client.get(URL)
     assert response.status_code == 200
     assert b"<h1>Project's own preferences page</h1>" in response.content
+
+
+def test_time_zone_and_quiet_hours_are_shown_and_saved(client, ada):
+    html = client.get(URL).content.decode()
+    assert 'name="quiet-timezone"' in html and 'name="quiet-quiet_hours_start"' in html
+    quiet = {
+        "quiet-timezone": "Australia/Sydney",
+        "quiet-quiet_hours_start": "22:00",
+        "quiet-quiet_hours_end": "07:00",
+    }
+    assert client.post(URL, {"comments/email": "on", **quiet}).status_code == 302
+    row = NotificationUserSettings.objects.get(user=ada)
+    assert (row.timezone, row.quiet_hours_start, row.quiet_hours_end) == (
+        "Australia/Sydney",
+        time(22),
+        time(7),
+    )
+    page = client.get(URL)
+    assert page.context["quiet_form"]["quiet_hours_start"].value() == time(22)
+
+
+def test_bad_quiet_hours_save_nothing_and_say_why(client, ada):
+    quiet = {"quiet-timezone": "Mars/Base", "quiet-quiet_hours_start": "22:00"}
+    response = client.post(URL, {"news/email": "on", **quiet})
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "is not an IANA time zone" in html
+    assert not NotificationUserSettings.objects.exists()
+    assert not NotificationPreference.objects.exists()  # the matrix was not saved either

@@ -252,3 +252,23 @@ def test_a_batch_without_quiet_channels_costs_no_query():
     with CaptureQueriesContext(connection) as ctx:
         assert hold_for_quiet_hours(token, to_send, timezone.now()) == 0
     assert ctx.captured_queries == []
+
+
+@override_settings(
+    NOTIFICATION_SYSTEM_CATEGORIES={"security": {"critical": True}, "news": {}},
+)
+def test_critical_categories_are_never_held():
+    sleeper = factories.user("sleeper")
+    quiet_now(sleeper, "America/Sao_Paulo")
+    record = factories.record(sleeper, module_name="twilio", address="+15005550006")
+    alert = factories.notification(record, title="Sign-in from a new device", category="security")
+    news = factories.notification(record, title="New feature", category="news")
+    plain = factories.notification(record, title="No category")
+    token = uuid.uuid4()
+    to_send = _claimed_by_channel(token)
+    assert hold_for_quiet_hours(token, to_send, timezone.now()) == 2
+    assert [n.pk for n in to_send["twilio"]] == [alert.pk]
+    assert set(
+        Notification.objects.filter(pk__in=[news.pk, plain.pk]).values_list("status", flat=True)
+    ) == {Notification.SCHEDULED}
+    assert Notification.objects.get(pk=alert.pk).status == Notification.SENDING
