@@ -23,14 +23,27 @@ def wait_for(driver, condition, what: str):
     return WebDriverWait(driver, WAIT_SECONDS).until(condition, message=f"waiting for {what}")
 
 
-def click_and_wait(driver, element, ready, what: str) -> None:
-    """Click ``element``, wait until the current page is gone, then until ``ready`` holds."""
-    from selenium.webdriver.common.by import By
-    from selenium.webdriver.support import expected_conditions as ec
+def _new_document_loaded(driver) -> bool:
+    """True once the window no longer shows the document :func:`click_and_wait` marked."""
+    from selenium.common.exceptions import WebDriverException
 
-    old_page = driver.find_element(By.TAG_NAME, "html")
+    try:
+        return not driver.execute_script("return window.__dnsOldPage === true;")
+    except WebDriverException:  # the old document is being torn down: not there yet
+        return False
+
+
+def click_and_wait(driver, element, ready, what: str) -> None:
+    """Click ``element``, wait until the current page is gone, then until ``ready`` holds.
+
+    The old page is recognised by a marker on its window rather than with Selenium's
+    ``staleness_of``: Chromium sometimes answers a query on a node of a replaced document
+    with "Node with given id does not belong to the document" instead of the stale-element
+    error ``staleness_of`` waits for.
+    """
+    driver.execute_script("window.__dnsOldPage = true;")
     element.click()
-    wait_for(driver, ec.staleness_of(old_page), f"{what} to load")
+    wait_for(driver, _new_document_loaded, f"{what} to load")
     wait_for(driver, ready, what)
 
 
