@@ -42,6 +42,7 @@ class GracefulStop:
 
     def __init__(self) -> None:
         self.event = threading.Event()
+        self.flag = False
         self.previous: dict = {}
 
     def __enter__(self) -> GracefulStop:
@@ -55,12 +56,17 @@ class GracefulStop:
             signal.signal(signum, handler)
 
     def _handle(self, signum, frame) -> None:
-        self.event.set()
+        # The handler runs on the main thread, which may be inside ``self.event.wait()``
+        # holding the event's (non-reentrant) lock: calling ``set()`` here would deadlock and
+        # the signal would be ignored for good. A flag answers ``requested()`` at once; a short
+        # thread sets the event, which wakes the wait once the main thread releases the lock.
+        self.flag = True
+        threading.Thread(target=self.event.set, name="dns-stop", daemon=True).start()
         for restored, handler in self.previous.items():
             signal.signal(restored, handler)
 
     def requested(self) -> bool:
-        return self.event.is_set()
+        return self.flag or self.event.is_set()
 
 
 class Command(BaseCommand):
