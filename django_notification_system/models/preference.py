@@ -65,5 +65,5 @@ class NotificationPreference(CreatedModifiedAbstractModel):
 
     def __str__(self) -> str:
         states = {True: "on", False: "off", None: ""}
-        state = " ".join(filter(None, [states[self.enabled], self.frequency or ""]))
-        return f"user {self.user_id}: {self.category}/{self.channel} {state}"
+        choices = " ".join(filter(None, [states[self.enabled], self.frequency or ""]))
+        return f"user {self.user_id}: {self.category}/{self.channel} {choices}"
