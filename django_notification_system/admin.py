@@ -79,6 +79,31 @@ class NotificationOptOutAdmin(UserAutocompleteMixin, admin.ModelAdmin):
         return user_search_fields("user__")
 
 
+class ReadOnlyAdminMixin:
+    """Staff may look, never add, edit or delete: rows only the dispatcher writes."""
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+
+class RecordColumnsMixin:
+    """``recipient`` and ``channel`` columns for a model with a ``target_user_record``."""
+
+    @admin.display(description="recipient", ordering="target_user_record__user")
+    def recipient(self, obj) -> str:
+        return str(obj.target_user_record.user)
+
+    @admin.display(description="channel", ordering="target_user_record__target__name")
+    def channel(self, obj) -> str:
+        return obj.target_user_record.target.name
+
+
 class CategoryFilter(admin.SimpleListFilter):
     """Filter by category, offering the declared ones (no DISTINCT over a large table)."""
 
@@ -148,7 +173,7 @@ class DeliveryAttemptInline(admin.TabularInline):
 
 
 @admin.register(Notification)
-class NotificationAdmin(admin.ModelAdmin):
+class NotificationAdmin(RecordColumnsMixin, admin.ModelAdmin):
     list_display = (
         "title",
         "recipient",
@@ -203,14 +228,6 @@ class NotificationAdmin(admin.ModelAdmin):
         if context is not None and context.get("cl") is not None:
             context["status_summary"] = status_summary(context["cl"].queryset)
         return response
-
-    @admin.display(description="recipient", ordering="target_user_record__user")
-    def recipient(self, obj: Notification) -> str:
-        return str(obj.target_user_record.user)
-
-    @admin.display(description="channel", ordering="target_user_record__target__name")
-    def channel(self, obj: Notification) -> str:
-        return obj.target_user_record.target.name
 
     @admin.action(
         description="Retry now (failed and retrying notifications)", permissions=["change"]
@@ -287,23 +304,14 @@ def status_summary(queryset: QuerySet) -> dict:
 
 
 @admin.register(DeliveryAttempt)
-class DeliveryAttemptAdmin(admin.ModelAdmin):
+class DeliveryAttemptAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ("notification", "attempted_at", "outcome", "provider_message_id")
     list_filter = ("outcome", "attempted_at")
     list_select_related = ("notification",)
     search_fields = ("provider_message_id", "notification__id")
     raw_id_fields = ("notification",)
     show_full_result_count = False
-
-    # An append-only log written by the dispatcher: staff may look, never edit or delete.
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
+    # An append-only log written by the dispatcher (ReadOnlyAdminMixin).
 
 
 @admin.register(NotificationUserSettings)
@@ -318,7 +326,7 @@ class NotificationUserSettingsAdmin(UserAutocompleteMixin, admin.ModelAdmin):
 
 
 @admin.register(DigestWindow)
-class DigestWindowAdmin(admin.ModelAdmin):
+class DigestWindowAdmin(ReadOnlyAdminMixin, RecordColumnsMixin, admin.ModelAdmin):
     """Where held notifications wait for their digest: one row per (address, category).
 
     Read-only: windows are written by the dispatcher's hold and flush steps only; deleting
@@ -362,23 +370,6 @@ class DigestWindowAdmin(admin.ModelAdmin):
         waiting = Q(items__status=Notification.HELD, items__digest__isnull=True)
         return super().get_queryset(request).annotate(held_count=Count("items", filter=waiting))
 
-    @admin.display(description="recipient", ordering="target_user_record__user")
-    def recipient(self, obj: DigestWindow) -> str:
-        return str(obj.target_user_record.user)
-
-    @admin.display(description="channel", ordering="target_user_record__target__name")
-    def channel(self, obj: DigestWindow) -> str:
-        return obj.target_user_record.target.name
-
     @admin.display(description="held", ordering="held_count")
     def held(self, obj: DigestWindow) -> int:
         return obj.held_count
-
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
