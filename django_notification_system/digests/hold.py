@@ -114,13 +114,13 @@ def hold_rows(
         "modified_date": now,
     }
     if until:
-        field = Notification._meta.get_field("scheduled_delivery")
-        moved = per_row(field, until)
+        delivery = Notification._meta.get_field("scheduled_delivery")
+        moved = per_row(delivery, until)
         if len(until) < len(by_row):  # the others keep theirs
             moved = Case(
                 When(pk__in=list(until), then=moved),
                 default=F("scheduled_delivery"),
-                output_field=field,
+                output_field=delivery,
             )
         values["scheduled_delivery"] = moved
     return retry_if_locked(lambda: guarded.update(**values))
