@@ -18,6 +18,7 @@ from ..models import NotificationPreference, NotificationTarget
 from ..models.preference import FREQUENCIES, IMMEDIATE
 from .categories import ANY, Category, categories, did_you_mean, get_category
 from .resolution import (
+    IN_APP_CHANNEL,
     Explanation,
     both_rows_by_user,
     explain_many,
@@ -149,7 +150,7 @@ def _cell(category: Category, channel: str, rows: tuple[dict, dict], opted_out: 
         found.locked,
         found.reason,
         frequency=frequency,
-        frequency_locked=category.critical,
+        frequency_locked=category.critical or channel == IN_APP_CHANNEL,
     )
 
 
@@ -178,6 +179,11 @@ def _validate(category: str, channel: str, enabled, frequency) -> Category | Non
     if chosen is not None and chosen.critical and frequency not in (None, IMMEDIATE):
         raise ValueError(
             f"Category {category!r} is critical: its notifications are always sent immediately."
+        )
+    if channel == IN_APP_CHANNEL and frequency not in (None, IMMEDIATE):
+        raise ValueError(
+            "The in-app inbox is always immediate: group repeated in-app notifications "
+            "with group_key instead of a digest frequency."
         )
     if enabled is False and chosen is not None:
         if chosen.critical:

@@ -28,6 +28,11 @@ OPT_OUT = "opt-out"
 CRITICAL = "critical"
 REQUIRED = "required"
 DEFAULT = "default"
+#: Why the in-app channel's frequency is always immediate: the inbox is read when the user
+#: looks, and repeated in-app notifications are grouped there (``group_key``), not digested.
+INBOX = "inbox"
+#: The in-app channel's module name (the inbox's channel).
+IN_APP_CHANNEL = "in_app"
 PREFERENCE_PREFIX = "preference:"
 
 #: A (user pk, category key, channel) triple, the key of :func:`explain_many`.
@@ -84,6 +89,8 @@ def resolve_frequency(
     ((category, channel) -> frequency, the rows that set one)."""
     if category.critical:
         return IMMEDIATE, CRITICAL
+    if channel == IN_APP_CHANNEL:
+        return IMMEDIATE, INBOX
     for key in lookup_order(category.key, channel):
         if key in rows:
             return rows[key], preference_reason(*key)

@@ -304,3 +304,25 @@ def test_holding_by_frequency_runs_a_constant_number_of_queries_per_batch(clock)
         return len(queries)
 
     assert run_queries(3, "a") == run_queries(30, "b")
+
+
+def test_a_frequency_for_everything_leaves_the_in_app_inbox_immediate(clock):
+    user = factories.user("ivy")
+    set_preference(user, frequency="daily")  # ("*", "*"): every category, every channel
+    email_row = item(factories.record(user))
+    in_app_row = item(factories.record(user, module_name="in_app", address=str(user.pk)))
+
+    summary = run_at(clock, timezone.now())
+
+    assert summary.counts["DELIVERED"] == 1
+    in_app_row.refresh_from_db()
+    email_row.refresh_from_db()
+    assert in_app_row.status == Notification.DELIVERED  # shown now, not in tomorrow's digest
+    assert email_row.status == Notification.HELD
+
+
+def test_the_in_app_channel_cannot_be_given_a_digest_frequency():
+    user = factories.user("joe")
+    with pytest.raises(ValueError, match="in-app inbox is always immediate"):
+        set_preference(user, category="news", channel="in_app", frequency="weekly")
+    set_preference(user, category="news", channel="in_app", frequency="immediate")
