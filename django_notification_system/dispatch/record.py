@@ -228,7 +228,7 @@ def _write_batch(
     now: datetime,
     first_try: datetime | None = None,
 ) -> tuple[Counter, int]:
-    """Write ``results``; ``first_try`` is the time of an earlier try whose reply was lost.
+    """Write ``results``; ``first_try``, for a kept batch, is when its first try failed.
 
     The attempts are stamped with the first try's time, so that a try whose commit landed
     although its reply never came (an outage at the wrong moment) is recognised when the
