@@ -2,8 +2,9 @@
 
 A notification is in the inbox once it is due (``scheduled_delivery <= now``), whatever the
 dispatcher has done with it yet, unless it was settled as not to be shown (opted out,
-failed, cancelled). The counts read the partial indexes ``dns_inbox_unread_idx`` and
-``dns_inbox_unseen_idx``, which hold unread (unseen) rows only: their cost follows the
+failed, cancelled), or a newer notification of its group superseded it (see ``groups``):
+a group is one item. The counts read the partial indexes ``dns_inbox_unread_idx`` and
+``dns_inbox_unseen_idx``, which hold unread (unseen) items only: their cost follows the
 number of unread items, not the length of the user's history.
 """
 
@@ -40,7 +41,8 @@ def in_app_record(user: Any) -> Subquery:
 
 
 def visible_notifications(user: Any, now: datetime | None = None) -> QuerySet:
-    """All of ``user``'s in-app notifications shown at ``now``, archived ones included."""
+    """All of ``user``'s in-app notifications due at ``now``, archived ones and those folded
+    into a group's item included (their ids can still be marked)."""
     if _user_pk(user) is None:
         return Notification.objects.none()
     return Notification.objects.filter(
@@ -54,7 +56,7 @@ def inbox(user: Any) -> QuerySet:
     """``user``'s visible, not archived in-app notifications, newest first."""
     return (
         visible_notifications(user)
-        .filter(archived_at__isnull=True)
+        .filter(archived_at__isnull=True, superseded_at__isnull=True)
         .order_by("-scheduled_delivery", "-pk")
     )
 
@@ -71,13 +73,17 @@ def unread_count(user: Any, limit: int | None = None) -> int:
     """How many of ``user``'s inbox items are unread (one query).
 
     ``limit`` caps the count (a badge showing "99+" needs ``limit=100``), so even a user
-    with 100,000 unread items costs no more than ``limit`` index entries.
+    with 100,000 unread items costs no more than ``limit`` index entries. A group counts once.
     """
-    unread = visible_notifications(user).filter(read_at__isnull=True, archived_at__isnull=True)
+    unread = visible_notifications(user).filter(
+        read_at__isnull=True, archived_at__isnull=True, superseded_at__isnull=True
+    )
     return _count(unread, limit)
 
 
 def unseen_count(user: Any, limit: int | None = None) -> int:
     """How many of ``user``'s inbox items were never seen (one query; ``limit`` as above)."""
-    unseen = visible_notifications(user).filter(seen_at__isnull=True, archived_at__isnull=True)
+    unseen = visible_notifications(user).filter(
+        seen_at__isnull=True, archived_at__isnull=True, superseded_at__isnull=True
+    )
     return _count(unseen, limit)

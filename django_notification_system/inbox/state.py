@@ -3,6 +3,7 @@
 Functions that take ``ids`` return how many of those ids are the user's visible in-app
 notifications (ids of other users' notifications simply do not count). Reading an item
 also marks it seen; the first read, seen and archive dates are kept when marked again.
+Reading a group's item (see ``groups``) also reads the unread notifications folded into it.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from django.db.models import F, Subquery, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
+from .groups import with_folded
 from .queries import visible_notifications
 
 
@@ -42,12 +44,11 @@ def _keep_first(field: str, now: datetime) -> Coalesce:
 
 
 def mark_read(user: Any, ids: Any) -> int:
-    """Mark the user's notifications among ``ids`` read (and seen)."""
+    """Mark the user's notifications among ``ids`` read (and seen), and the unread ones
+    folded into those that are group items: the count includes those."""
     now = timezone.now()
-    return (
-        visible_notifications(user, now)
-        .filter(pk__in=_ids(ids))
-        .update(read_at=_keep_first("read_at", now), seen_at=_keep_first("seen_at", now))
+    return with_folded(visible_notifications(user, now), _ids(ids)).update(
+        read_at=_keep_first("read_at", now), seen_at=_keep_first("seen_at", now)
     )
 
 
