@@ -41,6 +41,8 @@ LISTED_FIELDS = (
     "scheduled_delivery",
     "read_at",
     "seen_at",
+    "group_count",
+    "actors",
 )
 
 
@@ -80,7 +82,7 @@ class CountsView(generics.GenericAPIView):
     """``GET inbox/counts/``: ``{"unread": n, "unseen": m}`` with an ETag.
 
     A request whose ``If-None-Match`` holds the current tag gets ``304 Not Modified``, so a
-    polling badge transfers nothing while nothing changed.
+    polling badge transfers nothing while nothing changed. Both counts come from one query.
     """
 
     permission_classes = [IsAuthenticated]
@@ -89,10 +91,7 @@ class CountsView(generics.GenericAPIView):
     schema = AutoSchema(operation_id_base="InboxCounts", tags=["inbox"])
 
     def get(self, request: Request) -> Response:
-        counts = {
-            "unread": inbox.unread_count(request.user),
-            "unseen": inbox.unseen_count(request.user),
-        }
+        counts = inbox.counts(request.user)
         etag = counts_etag(request.user, counts)
         offered = parse_etags(request.headers.get("If-None-Match", ""))
         if etag in offered or "*" in offered:
@@ -105,7 +104,11 @@ class CountsView(generics.GenericAPIView):
 
 
 class NotificationStateView(generics.GenericAPIView):
-    """``POST inbox/<id>/<change>/``: one notification of the user; another's id is a 404."""
+    """``POST inbox/<id>/<change>/``: one notification of the user; another's id is a 404.
+
+    ``updated`` counts the notifications changed: reading a group's item also reads those
+    folded into it.
+    """
 
     permission_classes = [IsAuthenticated]
     serializer_class = ChangedSerializer

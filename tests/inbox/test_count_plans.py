@@ -110,3 +110,19 @@ def test_counts_scan_the_partial_index_and_only_unread_rows(db_vendor, count, in
     assert scan["Actual Rows"] * scan["Actual Loops"] == UNREAD + 1
     assert scan.get("Rows Removed by Filter", 0) == 0
     assert scan.get("Rows Removed by Index Recheck", 0) == 0
+
+
+def test_both_counts_in_one_query_scan_the_two_partial_indexes(db_vendor):
+    if db_vendor != "postgresql":
+        pytest.skip("query plans are checked on PostgreSQL")
+    heavy = factories.user("heavy")
+    history_with_unread(heavy, HISTORY, UNREAD)
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE notification_system_notification")
+    with CaptureQueriesContext(connection) as ctx:
+        assert inbox.counts(heavy) == {"unread": UNREAD + 1, "unseen": UNREAD + 1}
+    (query,) = ctx.captured_queries
+    nodes = explain_analyze(query["sql"])
+    scans = [n for n in nodes if n.get("Relation Name") == "notification_system_notification"]
+    assert sorted(index_of(n) for n in scans) == ["dns_inbox_unread_idx", "dns_inbox_unseen_idx"]
+    assert sum(n["Actual Rows"] * n["Actual Loops"] for n in scans) == 2 * (UNREAD + 1)
