@@ -48,9 +48,11 @@ class ChangedSerializer(serializers.Serializer):
 
 
 class MarkAllReadSerializer(serializers.Serializer):
-    """``before``: the newest item the user was shown (its id) or a date-time; optional."""
+    """``before``: the newest item the user was shown (its id) or a date-time; ``category``:
+    that category's items only (a list filtered by category); both optional."""
 
     before = serializers.CharField(required=False, allow_blank=False)
+    category = serializers.CharField(required=False, allow_blank=False, max_length=64)
 
 
 class MarkSeenSerializer(serializers.Serializer):

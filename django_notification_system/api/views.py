@@ -64,12 +64,16 @@ class InboxView(generics.ListAPIView):
             notifications = notifications.filter(read_at__isnull=True)
         category = self.request.query_params.get("category")
         if category:
-            try:
-                get_category(category)
-            except ValueError as exc:
-                raise ValidationError({"category": [str(exc)]}) from None
-            notifications = notifications.filter(category=category)
+            notifications = notifications.filter(category=checked_category(category))
         return notifications
+
+
+def checked_category(key: str) -> str:
+    """A declared category key; a 400 naming the known ones otherwise."""
+    try:
+        return get_category(key).key
+    except ValueError as exc:
+        raise ValidationError({"category": [str(exc)]}) from None
 
 
 def counts_etag(user, counts: dict) -> str:
@@ -166,7 +170,8 @@ def parse_before(value: str | None):
 
 
 class MarkAllReadView(generics.GenericAPIView):
-    """``POST inbox/mark-all-read/``: every unread item, or those up to ``before``."""
+    """``POST inbox/mark-all-read/``: every unread item, or those up to ``before``, or of
+    ``category``."""
 
     permission_classes = [IsAuthenticated]
     serializer_class = MarkAllReadSerializer
@@ -177,7 +182,10 @@ class MarkAllReadView(generics.GenericAPIView):
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         before = parse_before(serializer.validated_data.get("before"))
-        return Response({"updated": inbox.mark_all_read(request.user, before=before)})
+        category = serializer.validated_data.get("category")
+        category = checked_category(category) if category else None
+        updated = inbox.mark_all_read(request.user, before=before, category=category)
+        return Response({"updated": updated})
 
 
 class MarkSeenView(generics.GenericAPIView):

@@ -17,6 +17,7 @@ from django.db.models import F, Subquery, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
+from ..preferences import get_category
 from .groups import with_folded
 from .queries import visible_notifications
 
@@ -78,16 +79,20 @@ def archive(user: Any, ids: Any) -> int:
     )
 
 
-def mark_all_read(user: Any, before: datetime | Any = None) -> int:
+def mark_all_read(user: Any, before: datetime | Any = None, category: str | None = None) -> int:
     """Mark every unread item of the user's inbox read; return how many changed.
 
     ``before`` bounds it to items that appeared no later than a datetime or than a
     notification (its id): pass the newest item the user was shown, and items that arrived
     while the list was open stay unread. An id that is not the user's matches nothing.
+    ``category`` (a declared key, ``ValueError`` otherwise) bounds it to that category's
+    items, for a list filtered by category.
     """
     now = timezone.now()
     notifications = visible_notifications(user, now)
     unread = notifications.filter(read_at__isnull=True, archived_at__isnull=True)
+    if category not in (None, ""):
+        unread = unread.filter(category=get_category(category).key)
     if isinstance(before, datetime):
         unread = unread.filter(scheduled_delivery__lte=before)
     elif before is not None:
