@@ -15,10 +15,10 @@ whatever the batch's size:
 4. with an idempotency key, when a user got nothing (or the batch is one user), one
    ``SELECT`` of the rows that already held the key (see ``keys.py``).
 
-With a ``group_key`` (channels whose module sets ``GROUPS = True``: ``in_app``), steps 2-4
-run in one transaction after a lock on the key and one ``UPDATE`` that supersedes the
-group's current inbox items (see ``inbox/groups.py``), plus one ``UPDATE`` when a record
-got no new row after all.
+With a ``group_key`` (channels whose module sets ``GROUPS = True``: ``in_app``), the
+``INSERT`` of step 2 runs in one transaction after a lock on the key and one ``UPDATE`` that
+supersedes the group's current inbox items (see ``inbox/groups.py``), plus one ``UPDATE``
+that puts an item back when its record got no new row after all.
 
 A channel module may define ``prepare_content(title, body, extra) -> (title, body)`` to
 validate or render its content, ``DEFAULT_RETRY_TIME_INTERVAL``, and
