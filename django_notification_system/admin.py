@@ -1,11 +1,12 @@
 """Admin for every model: lists, filters, user search on the configured user model,
-attempts inline on a notification, and the "retry now" / "cancel" actions."""
+attempts inline on a notification, the "retry now" / "cancel" actions, and read-only
+digest windows."""
 
 from __future__ import annotations
 
 from django.contrib import admin, messages
 from django.contrib.auth import get_user_model
-from django.db.models import Case, Count, F, PositiveIntegerField, QuerySet, Value, When
+from django.db.models import Case, Count, F, PositiveIntegerField, Q, QuerySet, Value, When
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
@@ -13,6 +14,7 @@ from .cancellation import cancel_queryset
 from .dispatch.claim import RESEND_RESET
 from .models import (
     DeliveryAttempt,
+    DigestWindow,
     Notification,
     NotificationOptOut,
     NotificationPreference,
@@ -77,6 +79,31 @@ class NotificationOptOutAdmin(UserAutocompleteMixin, admin.ModelAdmin):
         return user_search_fields("user__")
 
 
+class ReadOnlyAdminMixin:
+    """Staff may look, never add, edit or delete: rows only the dispatcher writes."""
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+
+class RecordColumnsMixin:
+    """``recipient`` and ``channel`` columns for a model with a ``target_user_record``."""
+
+    @admin.display(description="recipient", ordering="target_user_record__user")
+    def recipient(self, obj) -> str:
+        return str(obj.target_user_record.user)
+
+    @admin.display(description="channel", ordering="target_user_record__target__name")
+    def channel(self, obj) -> str:
+        return obj.target_user_record.target.name
+
+
 class CategoryFilter(admin.SimpleListFilter):
     """Filter by category, offering the declared ones (no DISTINCT over a large table)."""
 
@@ -123,8 +150,8 @@ class NotificationPreferenceAdmin(UserAutocompleteMixin, admin.ModelAdmin):
     meaningful; the admin is for looking, filtering and support cases.
     """
 
-    list_display = ("user", "category", "channel", "enabled", "modified_date")
-    list_filter = (PreferenceCategoryFilter, PreferenceChannelFilter, "enabled")
+    list_display = ("user", "category", "channel", "enabled", "frequency", "modified_date")
+    list_filter = (PreferenceCategoryFilter, PreferenceChannelFilter, "enabled", "frequency")
     list_select_related = ("user",)
     list_per_page = 100
     show_full_result_count = False
@@ -146,7 +173,7 @@ class DeliveryAttemptInline(admin.TabularInline):
 
 
 @admin.register(Notification)
-class NotificationAdmin(admin.ModelAdmin):
+class NotificationAdmin(RecordColumnsMixin, admin.ModelAdmin):
     list_display = (
         "title",
         "recipient",
@@ -202,14 +229,6 @@ class NotificationAdmin(admin.ModelAdmin):
             context["status_summary"] = status_summary(context["cl"].queryset)
         return response
 
-    @admin.display(description="recipient", ordering="target_user_record__user")
-    def recipient(self, obj: Notification) -> str:
-        return str(obj.target_user_record.user)
-
-    @admin.display(description="channel", ordering="target_user_record__target__name")
-    def channel(self, obj: Notification) -> str:
-        return obj.target_user_record.target.name
-
     @admin.action(
         description="Retry now (failed and retrying notifications)", permissions=["change"]
     )
@@ -243,8 +262,12 @@ class NotificationAdmin(admin.ModelAdmin):
         self.message_user(request, f"{changed} notification(s) cancelled.", level=level)
 
 
-#: Column order of the changelist summary: pending first, then final states.
-SUMMARY_STATUSES = (*Notification.PENDING_STATUSES, *Notification.FINAL_STATUSES)
+#: Column order of the changelist summary: pending first, held for a digest, then final states.
+SUMMARY_STATUSES = (
+    *Notification.PENDING_STATUSES,
+    Notification.HELD,
+    *Notification.FINAL_STATUSES,
+)
 
 
 def status_summary(queryset: QuerySet) -> dict:
@@ -281,23 +304,14 @@ def status_summary(queryset: QuerySet) -> dict:
 
 
 @admin.register(DeliveryAttempt)
-class DeliveryAttemptAdmin(admin.ModelAdmin):
+class DeliveryAttemptAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ("notification", "attempted_at", "outcome", "provider_message_id")
     list_filter = ("outcome", "attempted_at")
     list_select_related = ("notification",)
     search_fields = ("provider_message_id", "notification__id")
     raw_id_fields = ("notification",)
     show_full_result_count = False
-
-    # An append-only log written by the dispatcher: staff may look, never edit or delete.
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
+    # An append-only log written by the dispatcher (ReadOnlyAdminMixin).
 
 
 @admin.register(NotificationUserSettings)
@@ -309,3 +323,53 @@ class NotificationUserSettingsAdmin(UserAutocompleteMixin, admin.ModelAdmin):
 
     def get_search_fields(self, request):
         return ("timezone", *user_search_fields("user__"))
+
+
+@admin.register(DigestWindow)
+class DigestWindowAdmin(ReadOnlyAdminMixin, RecordColumnsMixin, admin.ModelAdmin):
+    """Where held notifications wait for their digest: one row per (address, category).
+
+    Read-only: windows are written by the dispatcher's hold and flush steps only; deleting
+    one would strand its held items. ``held`` counts the items waiting in it now.
+    """
+
+    list_display = (
+        "recipient",
+        "channel",
+        "category",
+        "frequency",
+        "held",
+        "last_flushed_at",
+        "lease_expires_at",
+    )
+    list_filter = (
+        CategoryFilter,
+        "frequency",
+        ("target_user_record__target", admin.RelatedOnlyFieldListFilter),
+        "last_flushed_at",
+    )
+    list_select_related = ("target_user_record__user", "target_user_record__target")
+    list_per_page = 100
+    show_full_result_count = False
+    readonly_fields = (
+        "target_user_record",
+        "category",
+        "frequency",
+        "claim_token",
+        "lease_expires_at",
+        "last_flushed_at",
+        "created_date",
+        "modified_date",
+    )
+    fields = readonly_fields
+
+    def get_search_fields(self, request):
+        return ("category", *user_search_fields("target_user_record__user__"))
+
+    def get_queryset(self, request):
+        waiting = Q(items__status=Notification.HELD, items__digest__isnull=True)
+        return super().get_queryset(request).annotate(held_count=Count("items", filter=waiting))
+
+    @admin.display(description="held", ordering="held_count")
+    def held(self, obj: DigestWindow) -> int:
+        return obj.held_count

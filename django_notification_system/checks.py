@@ -19,6 +19,8 @@ _SCALARS = (
     conf.retry_policy,
     conf.public_base_url,
     conf.quiet_hours_channels,
+    conf.digest_hour,
+    conf.digest_weekday,
     conf.enqueue_on_create,
     conf.enqueue_coalesce_seconds,
 )

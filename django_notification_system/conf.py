@@ -32,6 +32,9 @@ DEFAULTS: dict[str, Any] = {
     "NOTIFICATION_SYSTEM_CATEGORIES": {},
     # Quiet hours: channels held back during a user's quiet hours.
     "NOTIFICATION_SYSTEM_QUIET_HOURS_CHANNELS": ["twilio", "expo"],
+    # Digest frequency: local hour of daily/weekly digests, weekday of weekly ones (0 = Monday).
+    "NOTIFICATION_SYSTEM_DIGEST_HOUR": 9,
+    "NOTIFICATION_SYSTEM_DIGEST_WEEKDAY": 0,
     # Workers: what creators enqueue after commit (None = cron only), and the coalescing window.
     "NOTIFICATION_SYSTEM_ENQUEUE_ON_CREATE": None,
     "NOTIFICATION_SYSTEM_ENQUEUE_COALESCE_SECONDS": 0.2,
@@ -174,6 +177,25 @@ def quiet_hours_channels() -> list[str]:
             f"e.g. ['twilio', 'expo'], not {value!r}"
         )
     return list(value)
+
+
+def _int_between(name: str, lowest: int, highest: int, meaning: str) -> int:
+    value = get(name)
+    if isinstance(value, bool) or not isinstance(value, int) or not lowest <= value <= highest:
+        raise NotificationSystemConfigurationError(
+            f"{name} must be an integer from {lowest} to {highest} ({meaning}), not {value!r}"
+        )
+    return value
+
+
+def digest_hour() -> int:
+    """Local hour (0-23) at which daily and weekly digests go out (``..._DIGEST_HOUR``)."""
+    return _int_between("NOTIFICATION_SYSTEM_DIGEST_HOUR", 0, 23, "an hour of the day")
+
+
+def digest_weekday() -> int:
+    """Weekday of weekly digests, 0 = Monday to 6 = Sunday (``..._DIGEST_WEEKDAY``)."""
+    return _int_between("NOTIFICATION_SYSTEM_DIGEST_WEEKDAY", 0, 6, "0 = Monday, 6 = Sunday")
 
 
 def enqueue_on_create() -> str | None:

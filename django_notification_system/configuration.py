@@ -76,7 +76,7 @@ BUILTIN_CHANNELS: dict[str, ChannelSpec] = {
         ChannelSpec(
             "expo",
             "expo",
-            frozenset({"access_token", "host", "timeout", "max_per_second"}),
+            frozenset({"access_token", "host", "timeout", "max_per_second", "concurrency"}),
             sdk="exponent_server_sdk",
             extra="expo",
             validate="django_notification_system.notification_handlers.expo.expo_settings",

@@ -12,14 +12,22 @@ from rest_framework.response import Response
 from rest_framework.schemas.openapi import AutoSchema
 
 from .. import preferences
+from ..models.preference import FREQUENCIES
 
 
 class PreferenceChangeSerializer(serializers.Serializer):
-    """One change: turn (``category``, ``channel``) on or off; ``"*"`` (the default) is all."""
+    """One change: turn (``category``, ``channel``) on or off and/or set its digest
+    ``frequency``; ``"*"`` (the default) is all. At least one of the two is given."""
 
     category = serializers.CharField(required=False, default=preferences.ANY, max_length=64)
     channel = serializers.CharField(required=False, default=preferences.ANY, max_length=128)
-    enabled = serializers.BooleanField()
+    enabled = serializers.BooleanField(required=False)
+    frequency = serializers.ChoiceField(choices=FREQUENCIES, required=False)
+
+    def validate(self, attrs: dict) -> dict:
+        if "enabled" not in attrs and "frequency" not in attrs:
+            raise serializers.ValidationError("Give enabled, frequency or both.")
+        return attrs
 
 
 class PreferencesPatchSerializer(serializers.Serializer):
@@ -32,9 +40,11 @@ class PreferencesView(generics.GenericAPIView):
     """``GET preferences/``: the matrix; ``PATCH preferences/``: change it, get it back.
 
     The matrix is :meth:`PreferenceMatrix.as_dict`: ``channels``, ``opted_out`` and one
-    entry per category with each channel's ``enabled``, ``locked`` and ``reason``. A change
-    the preferences API refuses (unknown category or channel, a locked cell) is a ``400``
-    naming it, and none of the request's changes is kept.
+    entry per category with each channel's ``enabled``, ``locked``, ``reason``,
+    ``frequency`` and ``frequency_locked``. A change is ``{"category", "channel",
+    "enabled", "frequency"}`` (``enabled`` or ``frequency`` may be left out, not both). A
+    change the preferences API refuses (unknown category, channel or frequency, a locked
+    cell) is a ``400`` naming it, and none of the request's changes is kept.
     """
 
     permission_classes = [IsAuthenticated]

@@ -22,8 +22,9 @@ from typing import Any
 
 from ..exceptions import NotificationSystemConfigurationError
 from ..preferences import Category, categories
+from .options import SETTING, channel_names, option_dict, option_problem
 
-SETTING = "NOTIFICATION_SYSTEM_CATEGORIES"
+__all__ = ["SETTING", "DigestConfig", "digest_configs", "parse_digest"]
 DEFAULT_TEMPLATE = "django_notification_system/digest.html"
 DEFAULT_WINDOW = 3600
 DEFAULT_MAX_ITEMS = 50
@@ -44,7 +45,7 @@ class DigestConfig:
 
 
 def _problem(key: str, message: str) -> NotificationSystemConfigurationError:
-    return NotificationSystemConfigurationError(f'{SETTING}["{key}"]["digest"]{message}')
+    return option_problem(key, "digest", message)
 
 
 def _positive(key: str, options: dict, name: str, default: int) -> int:
@@ -73,26 +74,10 @@ def parse_digest(category: Category) -> DigestConfig | None:
     if options is None:
         return None
     key = category.key
-    if not isinstance(options, dict):
-        raise _problem(key, f" must be a dict, not {type(options).__name__}")
-    unknown = sorted(set(options) - set(DIGEST_KEYS))
-    if unknown:
-        raise _problem(
-            key, f" has unknown option {unknown[0]!r}; known options: {', '.join(DIGEST_KEYS)}"
-        )
-    channels = options.get("channels")
-    if (
-        isinstance(channels, str)
-        or not isinstance(channels, (list, tuple, set, frozenset))
-        or not channels
-        or not all(isinstance(c, str) and c for c in channels)
-    ):
-        raise _problem(
-            key, f'["channels"] must be a non-empty list of channel names, not {channels!r}'
-        )
+    option_dict(key, "digest", options, DIGEST_KEYS)
     return DigestConfig(
         category=category,
-        channels=frozenset(channels),
+        channels=channel_names(key, "digest", options),
         window=_positive(key, options, "window", DEFAULT_WINDOW),
         max_items=_positive(key, options, "max_items", DEFAULT_MAX_ITEMS),
         template=_template_name(key, options, "template", DEFAULT_TEMPLATE),

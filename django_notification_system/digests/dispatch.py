@@ -1,6 +1,8 @@
 """What ``process_notifications`` calls: flush closed windows first, settle carried items last.
 
-Both cost nothing (no query) while no category has a ``digest`` or ``throttle`` option.
+Both cost nothing (no query) while no category is declared, and one small query while
+categories are declared but none has a ``digest`` or ``throttle`` option (users' frequency
+preferences may still hold items).
 """
 
 from __future__ import annotations
@@ -11,6 +13,8 @@ from datetime import timedelta
 
 from django.utils import timezone
 
+from ..models import DigestWindow
+from ..preferences import categories
 from .config import digest_configs
 from .flush import flush_due_digests
 from .settle import settle_carried_items
@@ -23,8 +27,11 @@ ITEMS_OPTED_OUT = "OPTED OUT (at digest)"
 
 
 def in_use() -> bool:
-    """Whether any category has a digest or a throttle (held items may exist)."""
-    return bool(digest_configs() or throttle_configs())
+    """Whether held items may exist: a category has a digest or a throttle, or a digest
+    window exists (a user's frequency held something)."""
+    if not categories():
+        return False
+    return bool(digest_configs() or throttle_configs()) or DigestWindow.objects.exists()
 
 
 def before_run(batch_size: int, lease: timedelta, targets: Sequence[str] | None) -> Counter:

@@ -28,16 +28,29 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from django.db import connection, transaction
-from django.db.models import Exists, OuterRef, Q, QuerySet, Subquery
+from django.db.models import (
+    Case,
+    CharField,
+    Exists,
+    F,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+    When,
+)
+from django.db.models.functions import Coalesce
 from django.template import TemplateDoesNotExist, TemplateSyntaxError
 from django.utils import timezone
 
 from ..dispatch.locking import retry_if_locked
 from ..dispatch.record import per_row
-from ..models import DigestWindow, Notification, NotificationOptOut
-from ..preferences import categories
+from ..models import DigestWindow, Notification, NotificationOptOut, NotificationPreference
+from ..models.preference import HOURLY, IMMEDIATE
+from ..preferences import ANY, categories
 from ..preferences.dispatch import disabled_by_preference
-from .config import digest_configs
+from .config import DEFAULT_MAX_ITEMS, digest_configs
 from .render import render_digest
 
 logger = logging.getLogger(__name__)
@@ -82,14 +95,39 @@ def held_items() -> QuerySet:
     return Notification.objects.filter(status=Notification.HELD, digest__isnull=True)
 
 
+def current_frequency():
+    """SQL: the window's user's frequency for its (category, channel) now, by the same
+    precedence as :func:`~django_notification_system.preferences.resolution.resolve_frequency`
+    (critical categories aside: the caller handles them)."""
+    channel = OuterRef("target_user_record__target__notification_module_name")
+    deciding_row = (
+        NotificationPreference.objects.filter(
+            Q(category=OuterRef("category")) | Q(category=ANY),
+            Q(channel=channel) | Q(channel=ANY),
+            user=OuterRef("target_user_record__user_id"),
+            frequency__isnull=False,
+        )
+        .order_by(
+            Case(When(category=ANY, then=Value(1)), default=Value(0)),
+            Case(When(channel=ANY, then=Value(1)), default=Value(0)),
+        )
+        .values("frequency")[:1]
+    )
+    return Coalesce(Subquery(deciding_row), Value(IMMEDIATE), output_field=CharField())
+
+
 def closed_windows(now: datetime, targets: Sequence[str] | None = None) -> QuerySet:
     """Unclaimed (or lease-expired) windows whose digest is due at ``now``.
 
-    A window of a digest's category and channel is closed when its oldest held item is
-    ``window`` seconds old or when its ``max_items``-th oldest exists. Any other window
-    (held by a throttle, or of a category that lost its digest option) closes when its
-    oldest item is due: its items must not wait forever. Every test is an index search on
-    (``digest_window``, ``scheduled_delivery``) per window.
+    A window a user's frequency held (``frequency`` set) is closed when its oldest held
+    item is due (held items carry their digest's due time), when an hourly one holds
+    ``max_items`` items (the category's, else 50), or at once when the user's frequency
+    for it is no longer the one it was held under. Otherwise, a window of a digest's
+    category and channel is closed when its oldest held item is ``window`` seconds old or
+    when its ``max_items``-th oldest exists, and any other window (held by a throttle, or of
+    a category that lost its digest option) closes when its oldest item is due: its items
+    must not wait forever. Every test is an index search on (``digest_window``,
+    ``scheduled_delivery``) per window, plus one preference lookup per frequency window.
     """
     configs = digest_configs()
     items = held_items().filter(digest_window=OuterRef("pk")).order_by("scheduled_delivery")
@@ -99,14 +137,29 @@ def closed_windows(now: datetime, targets: Sequence[str] | None = None) -> Query
     digested = Q(pk__in=[])
     for key, config in configs.items():
         digested |= Q(category=key, **{f"{channel}__in": list(config.channels)})
-    closed = Q(oldest__lte=now) & ~digested
+    by_digest = Q(oldest__lte=now) & ~digested
+    at = DEFAULT_MAX_ITEMS - 1
+    windows = windows.alias(last_default=Subquery(times[at : at + 1]))
+    full_hourly = Q(last_default__isnull=False) & ~Q(category__in=list(configs))
     for number, (key, config) in enumerate(configs.items()):
         last = f"last_{number}"  # the max_items-th oldest held item, if there is one
         at = config.max_items - 1
         windows = windows.alias(**{last: Subquery(times[at : at + 1])})
-        closed |= Q(category=key, **{f"{channel}__in": list(config.channels)}) & (
+        by_digest |= Q(category=key, **{f"{channel}__in": list(config.channels)}) & (
             Q(oldest__lte=now - timedelta(seconds=config.window)) | Q(**{f"{last}__isnull": False})
         )
+        full_hourly |= Q(category=key, **{f"{last}__isnull": False})
+    held_for_frequency = [key for key, c in categories().items() if not c.critical]
+    windows = windows.alias(current=current_frequency())
+    by_frequency = (
+        Q(oldest__lte=now)
+        | (Q(frequency=HOURLY) & full_hourly)
+        | (
+            Q(oldest__isnull=False)
+            & (~Q(category__in=held_for_frequency) | ~Q(current=F("frequency")))
+        )
+    )
+    closed = (Q(frequency__isnull=True) & by_digest) | (Q(frequency__isnull=False) & by_frequency)
     windows = windows.filter(closed).filter(
         Q(claim_token__isnull=True) | Q(lease_expires_at__lte=now)
     )
@@ -212,8 +265,11 @@ def _plan(windows: list[DigestWindow], items: list, now, summary: FlushSummary) 
     for window in windows:
         config = configs.get(window.category)
         kept = by_window.get(window.pk, [])
-        if config is not None:
+        if window.frequency is None and config is not None:
             kept = kept[: config.max_items]
+        elif window.frequency == HOURLY:
+            kept = kept[: config.max_items if config is not None else DEFAULT_MAX_ITEMS]
+        # A daily or weekly digest carries everything waiting: one message per period.
         if not kept:
             continue
         try:

@@ -39,8 +39,8 @@ from ..exceptions import NotificationSystemConfigurationError
 from ..models import Notification
 from ..preferences import Category, categories
 from .hold import hold_rows
+from .options import channel_names, option_dict, option_problem
 
-SETTING = "NOTIFICATION_SYSTEM_CATEGORIES"
 OVER_LIMIT = ("digest", "defer", "drop")
 THROTTLE_KEYS = ("channels", "rate", "over_limit")
 PERIODS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
@@ -71,7 +71,7 @@ class ThrottleConfig:
 
 
 def _problem(key: str, message: str) -> NotificationSystemConfigurationError:
-    return NotificationSystemConfigurationError(f'{SETTING}["{key}"]["throttle"]{message}')
+    return option_problem(key, "throttle", message)
 
 
 def parse_throttle(category: Category) -> ThrottleConfig | None:
@@ -80,23 +80,8 @@ def parse_throttle(category: Category) -> ThrottleConfig | None:
     if options is None:
         return None
     key = category.key
-    if not isinstance(options, dict):
-        raise _problem(key, f" must be a dict, not {type(options).__name__}")
-    unknown = sorted(set(options) - set(THROTTLE_KEYS))
-    if unknown:
-        raise _problem(
-            key, f" has unknown option {unknown[0]!r}; known options: {', '.join(THROTTLE_KEYS)}"
-        )
-    channels = options.get("channels")
-    if (
-        isinstance(channels, str)
-        or not isinstance(channels, (list, tuple, set, frozenset))
-        or not channels
-        or not all(isinstance(c, str) and c for c in channels)
-    ):
-        raise _problem(
-            key, f'["channels"] must be a non-empty list of channel names, not {channels!r}'
-        )
+    option_dict(key, "throttle", options, THROTTLE_KEYS)
+    channels = channel_names(key, "throttle", options)
     rate = options.get("rate")
     match = _RATE.match(rate) if isinstance(rate, str) else None
     if match is None or int(match.group(1)) < 1:

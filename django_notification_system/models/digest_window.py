@@ -15,7 +15,8 @@ class DigestWindow(CreatedModifiedAbstractModel):
     that pair is held and reused afterwards. Held notifications point to it; the window they
     form opens with the oldest of them. A flush takes the row under a claim token and a lease
     (as the dispatcher takes notifications), so that one worker at a time turns its items
-    into one digest, and a crashed worker's claim runs out.
+    into one digest, and a crashed worker's claim runs out. ``frequency`` records the
+    user's digest frequency (hourly, daily, weekly) the last item was held under.
     """
 
     target_user_record = models.ForeignKey(
@@ -27,6 +28,13 @@ class DigestWindow(CreatedModifiedAbstractModel):
     )
     lease_expires_at = models.DateTimeField(
         null=True, blank=True, help_text="A claimed window may be taken again after this time."
+    )
+    frequency = models.CharField(
+        max_length=16,
+        null=True,
+        blank=True,
+        help_text="The user's digest frequency its last item was held under; empty when the "
+        "category's digest or a throttle held it.",
     )
     last_flushed_at = models.DateTimeField(
         null=True, blank=True, help_text="When the last digest of this window was made."

@@ -1,5 +1,5 @@
 """Expo push handler: the real ``exponent_server_sdk.PushClient``, chunks of at most 100,
-never more than ``max_per_second`` messages per second.
+``concurrency`` requests at once, never more than ``max_per_second`` messages per second.
 
 Settings: ``NOTIFICATION_SYSTEM_TARGETS["expo"]`` (see docs/channels.rst). Ticket errors are
 classified with ``TICKET_ERRORS``; a failed request fails only its own chunk, and a request
@@ -12,8 +12,11 @@ from __future__ import annotations
 
 import inspect
 import logging
-from collections.abc import Iterator, Mapping, Sequence
-from contextlib import contextmanager
+import queue
+import time
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -22,7 +25,7 @@ from ..exceptions import MissingDependency, NotificationSystemConfigurationError
 from ..models.addresses import is_expo_push_token
 from .base import OUTCOME_TYPES, Delivered, Failed, InactiveAddress, Outcome, Retry
 from .errors import describe, log_failure, outcome_for_http_status, retry_after_header
-from .options import provider_timeout
+from .options import positive_int_option, provider_timeout
 from .rate_limit import RateLimiter, shared_limiter
 
 try:  # the 1.5.3 module-level name; the core still imports without the SDK
@@ -40,6 +43,10 @@ DEFAULT_HOST = "https://exp.host"
 DEFAULT_TIMEOUT = 10
 DEFAULT_MAX_PER_SECOND = 600  # Expo's documented per-project limit
 MAX_MESSAGES_PER_REQUEST = 100  # Expo's limit per /push/send request
+#: /push/send requests in flight at once; ``max_per_second`` bounds them all together.
+DEFAULT_CONCURRENCY = 4
+#: ``last_error`` of messages whose request was not started because the handler's time ran out.
+OUT_OF_TIME = "not sent: the batch ran out of time (NOTIFICATION_SYSTEM_HANDLER_TIMEOUT)"
 
 #: Push ticket ``details.error`` -> outcome. Errors not listed are retried with the error kept.
 TICKET_ERRORS: dict[str, type] = {
@@ -71,6 +78,7 @@ class ExpoSettings:
     host: str
     timeout: float
     max_per_second: int
+    concurrency: int = DEFAULT_CONCURRENCY
 
 
 def expo_settings() -> ExpoSettings:
@@ -91,6 +99,7 @@ def expo_settings() -> ExpoSettings:
         host=option(CHANNEL, "host", DEFAULT_HOST),
         timeout=provider_timeout(CHANNEL, DEFAULT_TIMEOUT),
         max_per_second=max_per_second,
+        concurrency=positive_int_option(CHANNEL, "concurrency", DEFAULT_CONCURRENCY),
     )
 
 
@@ -243,17 +252,54 @@ def _results(notifications: Sequence) -> list[Any]:
     if not sendable:
         return results
     limiter = shared_limiter(settings.host, settings.max_per_second)
-    with push_client(settings) as client:
-        batches = _is_sdk_client(type(client), sdk) or not callable(
-            getattr(client, "publish", None)
-        )
-        # A stand-in client gets 1.5.3's call: publish() one message at a time.
-        size = min(MAX_MESSAGES_PER_REQUEST, settings.max_per_second) if batches else 1
-        for chunk in _chunks(sendable, size):
-            answers = _publish(client, limiter, chunk, batches)
-            for (index, _), answer in zip(chunk, answers, strict=True):
-                results[index] = answer
+    # Requests that would start after this are not sent: their messages are retried, and
+    # every request Expo answered is recorded as answered within the handler timeout.
+    deadline = time.monotonic() + max(conf.handler_timeout() - 2 * settings.timeout, 0)
+    if not _is_sdk_client(_client_class(sdk), sdk):
+        # A stand-in client (a test's mock) gets 1.5.3's calls, one client, in order.
+        with push_client(settings) as client:
+            batches = not callable(getattr(client, "publish", None))
+            size = min(MAX_MESSAGES_PER_REQUEST, settings.max_per_second) if batches else 1
+            sender = _Sender(limiter, deadline, batches)
+            for chunk in _chunks(sendable, size):
+                _store(results, chunk, sender.publish(client, chunk))
+        return results
+    chunks = _chunks(sendable, min(MAX_MESSAGES_PER_REQUEST, settings.max_per_second))
+    sender = _Sender(limiter, deadline, batches=True)
+    for chunk, answers in zip(chunks, _in_parallel(settings, sender, chunks), strict=True):
+        _store(results, chunk, answers)
     return results
+
+
+def _store(results: list[Any], chunk: list[tuple[int, Any]], answers: list) -> None:
+    for (index, _), answer in zip(chunk, answers, strict=True):
+        results[index] = answer
+
+
+def _in_parallel(settings: ExpoSettings, sender: _Sender, chunks: list[list]) -> list[list]:
+    """Each chunk's answers, in order, sent over up to ``concurrency`` clients at once.
+
+    Each worker thread holds its own client (a ``requests`` session is not shared between
+    threads); the shared limiter keeps all of them, and every other sender of the process,
+    within ``max_per_second``. A refused request is split on the thread that sent it.
+    """
+    workers = min(settings.concurrency, len(chunks))
+    with ExitStack() as stack:
+        idle: queue.SimpleQueue = queue.SimpleQueue()
+        for _ in range(workers):
+            idle.put(stack.enter_context(push_client(settings)))
+
+        def publish(chunk: list[tuple[int, Any]]) -> list:
+            client = idle.get()
+            try:
+                return sender.publish(client, chunk)
+            finally:
+                idle.put(client)
+
+        if workers == 1:
+            return [publish(chunk) for chunk in chunks]
+        with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="dns-expo") as pool:
+            return list(pool.map(publish, chunks))
 
 
 def outcome_of(result: Any) -> Outcome:
@@ -280,45 +326,55 @@ def send_batch(notifications: Sequence) -> list[Outcome]:
     return outcomes
 
 
-def _publish(client, limiter: RateLimiter, chunk: list[tuple[int, Any]], batches: bool) -> list:
-    """One /push/send request for ``chunk``: a ticket per message, or the request's error.
+@dataclass(frozen=True)
+class _Sender:
+    """Sends one chunk per /push/send request, paced by ``limiter``, none after ``deadline``."""
 
-    A request refused for its content is sent again in halves, each half paced like any
-    request, so the messages that are fine get through and only the offending ones keep
-    the error. Any other failure (429, 5xx, a timeout) stands for the whole chunk.
-    """
-    messages = [message for _, message in chunk]
-    try:
-        with limiter.slot(len(messages)):
-            if batches:
-                tickets = list(client.publish_multiple(messages))
-            else:
-                tickets = [client.publish(message) for message in messages]
-    except Exception as exc:
-        if len(chunk) > 1 and rejected_for_its_content(exc):
-            logger.warning(
-                "expo: a request of %d messages was refused as a whole (HTTP %s); "
-                "sending it in halves",
-                len(chunk),
-                _request_status(exc),
-            )
-            middle = len(chunk) // 2
-            return _publish(client, limiter, chunk[:middle], batches) + _publish(
-                client, limiter, chunk[middle:], batches
-            )
-        if not isinstance(exc, OSError) and getattr(exc, "response", None) is None:
-            log_failure(
-                logger,
-                "expo: unexpected error publishing %d messages",
-                len(messages),
-                exc=exc,
-                known=[str(getattr(m, "to", "")) for m in messages],
-            )
-        return [exc] * len(messages)
-    if len(tickets) != len(messages):
-        mismatch = RuntimeError(f"Expo answered {len(tickets)} tickets for {len(messages)}")
-        return [mismatch] * len(messages)
-    return tickets
+    limiter: RateLimiter
+    deadline: float
+    batches: bool  # False: a stand-in client's publish(), one message per call
+    clock: Callable[[], float] = time.monotonic
+
+    def publish(self, client, chunk: list[tuple[int, Any]]) -> list:
+        """One request for ``chunk``: a ticket per message, or what stands for its failure.
+
+        A request refused for its content is sent again in halves, each half paced like any
+        request, so the messages that are fine get through and only the offending ones keep
+        the error. Any other failure (429, 5xx, a timeout) stands for the whole chunk. A
+        request whose turn comes after the deadline is not sent: its messages are retried.
+        """
+        messages = [message for _, message in chunk]
+        try:
+            with self.limiter.slot(len(messages)):
+                if self.clock() > self.deadline:
+                    return [Retry(OUT_OF_TIME)] * len(messages)
+                if self.batches:
+                    tickets = list(client.publish_multiple(messages))
+                else:
+                    tickets = [client.publish(message) for message in messages]
+        except Exception as exc:
+            if len(chunk) > 1 and rejected_for_its_content(exc):
+                logger.warning(
+                    "expo: a request of %d messages was refused as a whole (HTTP %s); "
+                    "sending it in halves",
+                    len(chunk),
+                    _request_status(exc),
+                )
+                middle = len(chunk) // 2
+                return self.publish(client, chunk[:middle]) + self.publish(client, chunk[middle:])
+            if not isinstance(exc, OSError) and getattr(exc, "response", None) is None:
+                log_failure(
+                    logger,
+                    "expo: unexpected error publishing %d messages",
+                    len(messages),
+                    exc=exc,
+                    known=[str(getattr(m, "to", "")) for m in messages],
+                )
+            return [exc] * len(messages)
+        if len(tickets) != len(messages):
+            mismatch = RuntimeError(f"Expo answered {len(tickets)} tickets for {len(messages)}")
+            return [mismatch] * len(messages)
+        return tickets
 
 
 def _legacy_text(exc: BaseException) -> str:

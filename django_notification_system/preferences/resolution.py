@@ -5,6 +5,10 @@ critical category (on, ``"critical"``) → a required channel (on, ``"required"`
 row for (category, channel) → (category, ``*``) → (``*``, channel) → (``*``, ``*``) (each
 ``"preference:<category>/<channel>"`` as stored) → the category's default (``"default"``; a
 channel missing from ``defaults`` is on).
+
+A row may leave ``enabled`` empty (it only sets a frequency): it is skipped. The digest
+frequency (:func:`resolve_frequency`) follows the same order over the rows that set one:
+a critical category is always ``"immediate"``, and so is a cell no row decides.
 """
 
 from __future__ import annotations
@@ -17,6 +21,7 @@ from django.db.models import BooleanField, Case, OuterRef, Subquery, Value, When
 from django.db.models.functions import Coalesce
 
 from ..models import NotificationOptOut, NotificationPreference
+from ..models.preference import IMMEDIATE
 from .categories import ANY, Category, categories, get_category
 
 OPT_OUT = "opt-out"
@@ -72,22 +77,71 @@ def resolve(
     return Explanation(category.default_for(channel), DEFAULT, False)
 
 
+def resolve_frequency(
+    category: Category, channel: str, rows: Mapping[tuple[str, str], str]
+) -> tuple[str, str]:
+    """``(frequency, reason)`` of one user's (category, channel) from ``rows``
+    ((category, channel) -> frequency, the rows that set one)."""
+    if category.critical:
+        return IMMEDIATE, CRITICAL
+    for key in lookup_order(category.key, channel):
+        if key in rows:
+            return rows[key], preference_reason(*key)
+    return IMMEDIATE, DEFAULT
+
+
+def both_rows_by_user(
+    user_pks: Collection, category_keys: Collection[str], channels: Collection[str]
+) -> tuple[dict, dict]:
+    """``({user pk: {(category, channel): enabled}}, {user pk: {(category, channel):
+    frequency}})`` for the rows that can decide these categories and channels (wildcards
+    included), each row in the map of the choices it makes; one query."""
+    enabled_rows: dict = defaultdict(dict)
+    frequency_rows: dict = defaultdict(dict)
+    if not user_pks:
+        return enabled_rows, frequency_rows
+    query = NotificationPreference.objects.filter(
+        user_id__in=list(user_pks),
+        category__in=[*category_keys, ANY],
+        channel__in=[*channels, ANY],
+    ).values_list("user_id", "category", "channel", "enabled", "frequency")
+    for user_pk, category, channel, enabled, frequency in query:
+        if enabled is not None:
+            enabled_rows[user_pk][(category, channel)] = enabled
+        if frequency is not None:
+            frequency_rows[user_pk][(category, channel)] = frequency
+    return enabled_rows, frequency_rows
+
+
 def rows_by_user(
     user_pks: Collection, category_keys: Collection[str], channels: Collection[str]
 ) -> dict:
     """``{user pk: {(category, channel): enabled}}`` for the rows that can decide these
     categories and channels (wildcards included); one query."""
-    if not user_pks:
-        return {}
-    found: dict = defaultdict(dict)
-    query = NotificationPreference.objects.filter(
-        user_id__in=list(user_pks),
-        category__in=[*category_keys, ANY],
-        channel__in=[*channels, ANY],
-    ).values_list("user_id", "category", "channel", "enabled")
-    for user_pk, category, channel, enabled in query:
-        found[user_pk][(category, channel)] = enabled
-    return found
+    return both_rows_by_user(user_pks, category_keys, channels)[0]
+
+
+def frequencies_many(keys: Iterable[Key]) -> dict[Key, str]:
+    """The digest frequency of each (user pk, category key, channel) of ``keys``.
+
+    One query whatever the number of keys, none when every category is critical. Keys of a
+    category not declared are ``"immediate"`` (its settings, which give preferences a
+    meaning, are gone).
+    """
+    keys = set(keys)
+    declared = categories()
+    open_keys = {k for k in keys if k[1] in declared and not declared[k[1]].critical}
+    rows = {}
+    if open_keys:
+        rows = both_rows_by_user(
+            {k[0] for k in open_keys}, {k[1] for k in open_keys}, {k[2] for k in open_keys}
+        )[1]
+    return {
+        key: resolve_frequency(declared[key[1]], key[2], rows.get(key[0], {}))[0]
+        if key in open_keys
+        else IMMEDIATE
+        for key in keys
+    }
 
 
 def opted_out_users(user_pks: Collection) -> set:
@@ -142,7 +196,10 @@ def enabled_expression(category: Category, channel: str, user_ref: str = "pk"):
     )
     deciding_row = (
         NotificationPreference.objects.filter(
-            user=OuterRef(user_ref), category__in=[category.key, ANY], channel__in=[channel, ANY]
+            user=OuterRef(user_ref),
+            category__in=[category.key, ANY],
+            channel__in=[channel, ANY],
+            enabled__isnull=False,
         )
         .order_by(*specificity)
         .values("enabled")[:1]

@@ -9,22 +9,46 @@ by the dispatcher to the window's end instead of being sent (see :mod:`.hold`).
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime, time
 from datetime import timezone as dt_timezone
 
+from django.conf import settings
 from django.utils import timezone as django_timezone
 
 from .. import conf
 from ..models import NotificationUserSettings
-from .windows import window_end, zone
+from .windows import local_instant, window_end, zone
 
-__all__ = ["next_allowed_time", "set_quiet_hours", "settings_for"]
+__all__ = [
+    "local_instant",
+    "next_allowed_time",
+    "set_quiet_hours",
+    "settings_for",
+    "time_zones",
+    "zone",
+]
 
 
 def settings_for(user) -> NotificationUserSettings:
     """The user's settings row, created (time zone ``TIME_ZONE``, no window) if missing."""
     row, _ = NotificationUserSettings.objects.get_or_create(user_id=getattr(user, "pk", user))
     return row
+
+
+def time_zones(user_pks: Iterable) -> dict:
+    """``{user pk: ZoneInfo}`` for ``user_pks``: the stored time zone, else ``TIME_ZONE``
+    (or UTC); one query, none for no users. Other capabilities (digests) call it per batch."""
+    user_pks = set(user_pks)
+    stored = dict(
+        NotificationUserSettings.objects.filter(user_id__in=list(user_pks)).values_list(
+            "user_id", "timezone"
+        )
+        if user_pks
+        else ()
+    )
+    default = zone(settings.TIME_ZONE or "UTC")
+    return {pk: zone(stored[pk]) if pk in stored else default for pk in user_pks}
 
 
 def _parse_time(name: str, value: time | str | None) -> time | None:

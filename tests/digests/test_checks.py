@@ -60,3 +60,36 @@ def test_a_good_digest_option_passes_and_a_critical_one_warns(settings):
     warnings = [m for m in check_settings() if m.id == "django_notification_system.W020"]
     assert len(warnings) == 1 and "critical" in warnings[0].msg
     assert digest_configs() == {}
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "problem"),
+    [
+        (
+            "NOTIFICATION_SYSTEM_DIGEST_HOUR",
+            24,
+            "integer from 0 to 23 (an hour of the day), not 24",
+        ),
+        (
+            "NOTIFICATION_SYSTEM_DIGEST_HOUR",
+            "9",
+            "integer from 0 to 23 (an hour of the day), not '9'",
+        ),
+        (
+            "NOTIFICATION_SYSTEM_DIGEST_HOUR",
+            True,
+            "integer from 0 to 23 (an hour of the day), not True",
+        ),
+        (
+            "NOTIFICATION_SYSTEM_DIGEST_WEEKDAY",
+            7,
+            "integer from 0 to 6 (0 = Monday, 6 = Sunday), not 7",
+        ),
+    ],
+)
+def test_digest_hour_and_weekday_are_checked(settings, name, value, problem):
+    setattr(settings, name, value)
+    found = [m for m in check_settings() if m.id == "django_notification_system.E001"]
+    assert [m.msg for m in found] == [f"{name} must be an {problem}"]
+    setattr(settings, name, 0)
+    assert not [m for m in check_settings() if m.id == "django_notification_system.E001"]

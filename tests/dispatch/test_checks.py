@@ -82,6 +82,19 @@ def test_typos_in_targets_are_reported_with_a_suggestion(targets, expected):
     assert [m for m in found if expected in m], found
 
 
+@pytest.mark.parametrize("value", [0, -2, "4", True, 2.5])
+def test_expo_concurrency_must_be_a_positive_integer(value):
+    found = messages(NOTIFICATION_SYSTEM_TARGETS={"expo": {"concurrency": value}})
+    assert found == [
+        'NOTIFICATION_SYSTEM_TARGETS["expo"]["concurrency"] must be a positive integer, '
+        f"not {value!r}"
+    ]
+
+
+def test_expo_concurrency_is_a_known_option():
+    assert messages(NOTIFICATION_SYSTEM_TARGETS={"expo": {"concurrency": 8}}) == []
+
+
 def test_every_missing_key_of_a_channel_is_named_in_one_message():
     found = messages(NOTIFICATION_SYSTEM_TARGETS={"twilio_sms": {}})
     assert found == [

@@ -146,6 +146,8 @@ def test_preferences_for_is_the_whole_matrix(ada):
         "enabled": False,
         "locked": False,
         "reason": "default",
+        "frequency": "immediate",
+        "frequency_locked": False,
     }
 
 

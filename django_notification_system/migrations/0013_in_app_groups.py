@@ -9,7 +9,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("django_notification_system", "0011_digests"),
+        ("django_notification_system", "0012_digest_frequency"),
     ]
 
     operations = [
