@@ -17,6 +17,7 @@ from django.utils import timezone
 from ..models import Notification, TargetUserRecord
 from ..notification_handlers.base import Delivered, InactiveAddress, OptedOut, Outcome
 from .claim import RESEND_RESET
+from .locking import retry_if_locked
 from .record import DeliveryResult, insert_attempts, status_for
 from .retry import next_attempt_at
 
@@ -49,14 +50,21 @@ def record_outcome(
     notification.claim_token = None
     notification.lease_expires_at = None
     dead = isinstance(outcome, (InactiveAddress, OptedOut))
-    with transaction.atomic():
-        notification.save()
-        if dead:
-            TargetUserRecord.objects.filter(pk=notification.target_user_record_id).update(
-                active=False, modified_date=now
-            )
-        if not in_a_run:
-            insert_attempts([DeliveryResult(notification, outcome, status)], now)
+
+    def write() -> None:
+        with transaction.atomic():
+            notification.save()
+            if dead:
+                TargetUserRecord.objects.filter(pk=notification.target_user_record_id).update(
+                    active=False, modified_date=now
+                )
+            if not in_a_run:
+                insert_attempts([DeliveryResult(notification, outcome, status)], now)
+
+    # A handler thread of a run writes beside the dispatcher's own short transactions: on
+    # SQLite the write may meet "database is locked" (and then changed nothing), so it is
+    # tried again, as the dispatcher's writes are.
+    retry_if_locked(write)
     if dead:
         notification.target_user_record.active = False
     return status
