@@ -13,6 +13,12 @@ class NotificationSystemConfig(AppConfig):
     def ready(self) -> None:
         # Registers the system checks; imported for its side effect only.
         from . import checks  # noqa: F401
+        from .dispatch.single import record_outcome
+        from .notification_handlers import base
+        from .preferences.unsubscribe import unsubscribe_headers
         from .tracking import anymail_events
 
         anymail_events.connect()
+        # Handlers depend downward only: what they need from above is registered here.
+        base.register_header_hook(unsubscribe_headers)
+        base.register_outcome_recorder(record_outcome)

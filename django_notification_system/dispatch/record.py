@@ -208,13 +208,34 @@ def record_batch(
     try:
         return _write_batch(token, results, now)
     except CONNECTION_ERRORS:
-        _keep(token, results)
+        _keep(token, results, now)
         raise
 
 
+def _already_recorded(results: Sequence[DeliveryResult], stamp: datetime) -> set:
+    """Rows of ``results`` whose attempt stamped ``stamp`` is already stored (one query)."""
+    pks = [r.notification.pk for r in results]
+    return set(
+        DeliveryAttempt.objects.filter(notification_id__in=pks, created_date=stamp).values_list(
+            "notification_id", flat=True
+        )
+    )
+
+
 def _write_batch(
-    token: uuid.UUID, results: Sequence[DeliveryResult], now: datetime
+    token: uuid.UUID,
+    results: Sequence[DeliveryResult],
+    now: datetime,
+    first_try: datetime | None = None,
 ) -> tuple[Counter, int]:
+    """Write ``results``; ``first_try``, for a kept batch, is when its first try failed.
+
+    The attempts are stamped with the first try's time, so that a try whose commit landed
+    although its reply never came (an outage at the wrong moment) is recognised when the
+    batch is written again: its rows are no longer ``SENDING`` under this token, so the
+    guarded UPDATEs leave them alone, and their attempts are not inserted a second time.
+    """
+    stamp = first_try or now
     groups: dict[str, list[DeliveryResult]] = defaultdict(list)
     for result in results:
         if not result.settled_by_handler:
@@ -226,8 +247,9 @@ def _write_batch(
         if not r.settled_by_handler and isinstance(r.outcome, (InactiveAddress, OptedOut))
     }
 
-    def write() -> int:
+    def write() -> tuple[int, set]:
         with transaction.atomic():
+            done = _already_recorded(results, stamp) if first_try else set()
             updated = sum(_update_group(token, s, rows, now) for s, rows in groups.items())
             if saved_by_handler:  # keep their status; drop our lease
                 Notification.objects.filter(pk__in=saved_by_handler, claim_token=token).update(
@@ -237,12 +259,13 @@ def _write_batch(
                 TargetUserRecord.objects.filter(pk__in=dead_records).update(
                     active=False, modified_date=now
                 )
-            insert_attempts(results, now)
-        return updated
+            insert_attempts([r for r in results if r.notification.pk not in done], stamp)
+        return updated, done
 
-    updated = retry_if_locked(write)
+    updated, done = retry_if_locked(write)
     expected = sum(len(rows) for rows in groups.values())
-    lost = expected - updated
+    recorded_before = sum(r.notification.pk in done for rows in groups.values() for r in rows)
+    lost = expected - updated - recorded_before
     if lost:
         logger.warning(
             "%d of %d rows of a batch lost their lease before recording", lost, expected
@@ -286,12 +309,13 @@ class KeptBatch:
     token: uuid.UUID
     results: tuple[DeliveryResult, ...]
     lease_expires_at: datetime
+    first_try: datetime  # when the record step first ran: its attempts carry this time
 
 
 _kept: list[KeptBatch] = []
 
 
-def _keep(token: uuid.UUID, results: Sequence[DeliveryResult]) -> None:
+def _keep(token: uuid.UUID, results: Sequence[DeliveryResult], now: datetime) -> None:
     claimed_at = min(
         (r.notification.attempted_delivery for r in results if r.notification.attempted_delivery),
         default=None,
@@ -299,7 +323,7 @@ def _keep(token: uuid.UUID, results: Sequence[DeliveryResult]) -> None:
     if claimed_at is None:
         return
     expires = claimed_at + timedelta(seconds=conf.lease_seconds())
-    _kept.append(KeptBatch(token, tuple(results), expires))
+    _kept.append(KeptBatch(token, tuple(results), expires, now))
     # INFO: the caller reports the outage itself (once), with kept_outcomes() in it.
     logger.info(
         "database unavailable while recording %d outcomes; kept to record after reconnecting",
@@ -331,7 +355,7 @@ def record_kept_batches(now: datetime) -> tuple[Counter, int]:
                 len(kept.results),
             )
         else:
-            counts, lost = _write_batch(kept.token, kept.results, now)
+            counts, lost = _write_batch(kept.token, kept.results, now, kept.first_try)
             total.update(counts)
             total_lost += lost
             logger.info("recorded %d kept outcomes after reconnecting", len(kept.results))

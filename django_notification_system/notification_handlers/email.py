@@ -23,8 +23,15 @@ from django.core.mail import EmailMultiAlternatives, get_connection
 from django.utils.html import strip_tags
 
 from .. import conf
-from ..preferences.unsubscribe import unsubscribe_headers
-from .base import Delivered, Failed, InactiveAddress, Outcome, Retry
+from .base import (
+    Delivered,
+    Failed,
+    InactiveAddress,
+    Outcome,
+    Retry,
+    message_headers,
+    record_outcome,
+)
 from .errors import describe, log_failure, outcome_for_http_status
 from .options import positive_int_option, provider_timeout
 from .pool import ConnectionPool
@@ -91,7 +98,7 @@ def build_message(notification, sender: str, connection) -> EmailMultiAlternativ
         from_email=sender,
         to=[notification.target_user_record.target_user_id],
         connection=connection,
-        headers={**(extra.get("headers") or {}), **unsubscribe_headers(notification, CHANNEL)},
+        headers={**(extra.get("headers") or {}), **message_headers(notification, CHANNEL)},
         **{key: _as_list(extra.get(key)) for key in EXTRA_LIST_KEYS},
     )
     message.attach_alternative(notification.body, "text/html")
@@ -397,8 +404,6 @@ def send_notification(notification) -> str:
     ``"Email Successfully Sent"`` or ``"Email could not be sent: <error>"``. The dispatcher
     does not call this; it uses ``send_batch``.
     """
-    from ..dispatch.single import record_outcome  # the dispatcher's recording rules
-
     outcome, error = _send_single(notification)
     record_outcome(notification, outcome)
     if isinstance(outcome, Delivered):

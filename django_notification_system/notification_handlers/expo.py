@@ -23,7 +23,7 @@ from typing import Any
 from .. import conf
 from ..exceptions import MissingDependency, NotificationSystemConfigurationError
 from ..models.addresses import is_expo_push_token
-from .base import OUTCOME_TYPES, Delivered, Failed, InactiveAddress, Outcome, Retry
+from .base import OUTCOME_TYPES, Delivered, Failed, InactiveAddress, Outcome, Retry, record_outcome
 from .errors import describe, log_failure, outcome_for_http_status, retry_after_header
 from .options import positive_int_option, provider_timeout
 from .rate_limit import RateLimiter, shared_limiter
@@ -389,8 +389,6 @@ def handle_push_response(notification, response) -> str:
     ``TICKET_ERRORS`` says, by the dispatcher's rules. Returns
     ``"Notification Successfully Pushed!"`` or 1.5.3's ``"<exception class>: <message>"``.
     """
-    from ..dispatch.single import record_outcome  # the dispatcher's recording rules
-
     outcome = classify_ticket(response)
     record_outcome(notification, outcome)
     if isinstance(outcome, Delivered):
@@ -410,8 +408,6 @@ def send_notification(notification) -> str:
     :func:`handle_push_response`. A request error is recorded by the dispatcher's rules and
     returned in 1.5.3's words. The dispatcher does not call this; it uses ``send_batch``.
     """
-    from ..dispatch.single import record_outcome
-
     [result] = _results([notification])
     if isinstance(result, OUTCOME_TYPES):
         record_outcome(notification, result)

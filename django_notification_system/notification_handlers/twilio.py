@@ -19,7 +19,7 @@ from django.urls import NoReverseMatch, reverse
 
 from .. import conf
 from ..exceptions import MissingDependency, NotificationSystemConfigurationError
-from .base import Delivered, InactiveAddress, OptedOut, Outcome, Retry
+from .base import Delivered, InactiveAddress, OptedOut, Outcome, Retry, record_outcome
 from .errors import describe, log_failure, outcome_for_http_status, parse_retry_after
 from .options import provider_timeout
 
@@ -247,8 +247,6 @@ def send_notification(notification) -> str:
     ``"<exception class>: <message>"``. The dispatcher does not call this; it uses
     ``send_batch``.
     """
-    from ..dispatch.single import record_outcome  # the dispatcher's recording rules
-
     settings = twilio_settings()
     sender = _Sender(settings)
     try:
