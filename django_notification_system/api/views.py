@@ -41,6 +41,8 @@ LISTED_FIELDS = (
     "scheduled_delivery",
     "read_at",
     "seen_at",
+    "group_count",
+    "actors",
 )
 
 
@@ -62,12 +64,16 @@ class InboxView(generics.ListAPIView):
             notifications = notifications.filter(read_at__isnull=True)
         category = self.request.query_params.get("category")
         if category:
-            try:
-                get_category(category)
-            except ValueError as exc:
-                raise ValidationError({"category": [str(exc)]}) from None
-            notifications = notifications.filter(category=category)
+            notifications = notifications.filter(category=checked_category(category))
         return notifications
+
+
+def checked_category(key: str) -> str:
+    """A declared category key; a 400 naming the known ones otherwise."""
+    try:
+        return get_category(key).key
+    except ValueError as exc:
+        raise ValidationError({"category": [str(exc)]}) from None
 
 
 def counts_etag(user, counts: dict) -> str:
@@ -80,7 +86,7 @@ class CountsView(generics.GenericAPIView):
     """``GET inbox/counts/``: ``{"unread": n, "unseen": m}`` with an ETag.
 
     A request whose ``If-None-Match`` holds the current tag gets ``304 Not Modified``, so a
-    polling badge transfers nothing while nothing changed.
+    polling badge transfers nothing while nothing changed. Both counts come from one query.
     """
 
     permission_classes = [IsAuthenticated]
@@ -89,10 +95,7 @@ class CountsView(generics.GenericAPIView):
     schema = AutoSchema(operation_id_base="InboxCounts", tags=["inbox"])
 
     def get(self, request: Request) -> Response:
-        counts = {
-            "unread": inbox.unread_count(request.user),
-            "unseen": inbox.unseen_count(request.user),
-        }
+        counts = inbox.counts(request.user)
         etag = counts_etag(request.user, counts)
         offered = parse_etags(request.headers.get("If-None-Match", ""))
         if etag in offered or "*" in offered:
@@ -105,7 +108,11 @@ class CountsView(generics.GenericAPIView):
 
 
 class NotificationStateView(generics.GenericAPIView):
-    """``POST inbox/<id>/<change>/``: one notification of the user; another's id is a 404."""
+    """``POST inbox/<id>/<change>/``: one notification of the user; another's id is a 404.
+
+    ``updated`` counts the notifications changed: reading a group's item also reads those
+    folded into it.
+    """
 
     permission_classes = [IsAuthenticated]
     serializer_class = ChangedSerializer
@@ -163,7 +170,8 @@ def parse_before(value: str | None):
 
 
 class MarkAllReadView(generics.GenericAPIView):
-    """``POST inbox/mark-all-read/``: every unread item, or those up to ``before``."""
+    """``POST inbox/mark-all-read/``: every unread item, or those up to ``before``, or of
+    ``category``."""
 
     permission_classes = [IsAuthenticated]
     serializer_class = MarkAllReadSerializer
@@ -174,7 +182,10 @@ class MarkAllReadView(generics.GenericAPIView):
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         before = parse_before(serializer.validated_data.get("before"))
-        return Response({"updated": inbox.mark_all_read(request.user, before=before)})
+        category = serializer.validated_data.get("category")
+        category = checked_category(category) if category else None
+        updated = inbox.mark_all_read(request.user, before=before, category=category)
+        return Response({"updated": updated})
 
 
 class MarkSeenView(generics.GenericAPIView):

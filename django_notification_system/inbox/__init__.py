@@ -5,11 +5,12 @@ in-app notifications: another user's ids are ignored (counted as not found), nev
 that would tell they exist. Each runs one query.
 """
 
-from .queries import inbox, unread_count, unseen_count, visible_notifications
+from .queries import counts, inbox, unread_count, unseen_count, visible_notifications
 from .state import archive, mark_all_read, mark_read, mark_seen, mark_unread
 
 __all__ = [
     "archive",
+    "counts",
     "inbox",
     "mark_all_read",
     "mark_read",

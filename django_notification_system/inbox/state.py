@@ -3,6 +3,7 @@
 Functions that take ``ids`` return how many of those ids are the user's visible in-app
 notifications (ids of other users' notifications simply do not count). Reading an item
 also marks it seen; the first read, seen and archive dates are kept when marked again.
+Reading a group's item (see ``groups``) also reads the unread notifications folded into it.
 """
 
 from __future__ import annotations
@@ -16,6 +17,8 @@ from django.db.models import F, Subquery, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
+from ..preferences import get_category
+from .groups import with_folded
 from .queries import visible_notifications
 
 
@@ -42,12 +45,11 @@ def _keep_first(field: str, now: datetime) -> Coalesce:
 
 
 def mark_read(user: Any, ids: Any) -> int:
-    """Mark the user's notifications among ``ids`` read (and seen)."""
+    """Mark the user's notifications among ``ids`` read (and seen), and the unread ones
+    folded into those that are group items: the count includes those."""
     now = timezone.now()
-    return (
-        visible_notifications(user, now)
-        .filter(pk__in=_ids(ids))
-        .update(read_at=_keep_first("read_at", now), seen_at=_keep_first("seen_at", now))
+    return with_folded(visible_notifications(user, now), _ids(ids)).update(
+        read_at=_keep_first("read_at", now), seen_at=_keep_first("seen_at", now)
     )
 
 
@@ -77,16 +79,20 @@ def archive(user: Any, ids: Any) -> int:
     )
 
 
-def mark_all_read(user: Any, before: datetime | Any = None) -> int:
+def mark_all_read(user: Any, before: datetime | Any = None, category: str | None = None) -> int:
     """Mark every unread item of the user's inbox read; return how many changed.
 
     ``before`` bounds it to items that appeared no later than a datetime or than a
     notification (its id): pass the newest item the user was shown, and items that arrived
     while the list was open stay unread. An id that is not the user's matches nothing.
+    ``category`` (a declared key, ``ValueError`` otherwise) bounds it to that category's
+    items, for a list filtered by category.
     """
     now = timezone.now()
     notifications = visible_notifications(user, now)
     unread = notifications.filter(read_at__isnull=True, archived_at__isnull=True)
+    if category not in (None, ""):
+        unread = unread.filter(category=get_category(category).key)
     if isinstance(before, datetime):
         unread = unread.filter(scheduled_delivery__lte=before)
     elif before is not None:

@@ -2,7 +2,8 @@
 
 ``{% unread_count as n %}`` gives the current user's unread count (``{% unread_count user
 as n %}`` for another user object); ``{% inbox_list %}`` renders the newest items as a small
-list (``limit=5`` by default). Nothing is cached, so no user ever sees another's figures.
+list (``limit=5`` by default), a group's item with its count and latest actors. Nothing is
+cached, so no user ever sees another's figures.
 """
 
 from __future__ import annotations
@@ -43,6 +44,6 @@ def inbox_list(
 ) -> dict:
     """The newest ``limit`` inbox items of ``user`` (default: the request's user)."""
     notifications = queries.inbox(_current_user(context, user)).only(
-        "pk", "title", "body", "url", "scheduled_delivery", "read_at"
+        "pk", "title", "body", "url", "scheduled_delivery", "read_at", "group_count", "actors"
     )
     return {"notifications": list(notifications[: int(limit)])}

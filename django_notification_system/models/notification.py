@@ -213,6 +213,29 @@ class Notification(CreatedModifiedAbstractModel):
     seen_at = models.DateTimeField(null=True, blank=True)
     archived_at = models.DateTimeField(null=True, blank=True)
 
+    # In-app grouping (see inbox/groups.py): the newest unread notification of a group is
+    # the inbox item; older unread ones of the group are superseded (folded into it).
+    group_key = models.CharField(
+        max_length=KEY_MAX_LENGTH,
+        blank=True,
+        default="",
+        help_text="Unread in-app notifications with the same key show as one inbox item.",
+    )
+    group_count = models.PositiveIntegerField(
+        default=1, help_text="How many notifications this inbox item stands for."
+    )
+    actors = models.JSONField(
+        default=list,
+        blank=True,
+        help_text="Who caused it (display names), newest first; a group item lists its "
+        "group's latest distinct actors.",
+    )
+    superseded_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        help_text="When a newer notification of its group replaced it in the inbox.",
+    )
+
     objects = NotificationQuerySet.as_manager()
 
     class Meta:
@@ -266,17 +289,29 @@ class Notification(CreatedModifiedAbstractModel):
                 condition=~Q(cancel_key=""),
                 name="dns_notification_cancel_idx",
             ),
-            # Inbox badges: only unread (unseen) rows are indexed, so counting a user's
-            # unread items reads those rows alone, however long the user's history is.
+            # Inbox badges: only unread (unseen) inbox items are indexed, so counting a
+            # user's unread items reads those rows alone, however long the user's history
+            # is; notifications folded into a group's item are left out, as in the counts.
             models.Index(
                 fields=["target_user_record", "scheduled_delivery", "status"],
-                condition=Q(read_at__isnull=True, archived_at__isnull=True),
+                condition=Q(
+                    read_at__isnull=True, archived_at__isnull=True, superseded_at__isnull=True
+                ),
                 name="dns_inbox_unread_idx",
             ),
             models.Index(
                 fields=["target_user_record", "scheduled_delivery", "status"],
-                condition=Q(seen_at__isnull=True, archived_at__isnull=True),
+                condition=Q(
+                    seen_at__isnull=True, archived_at__isnull=True, superseded_at__isnull=True
+                ),
                 name="dns_inbox_unseen_idx",
+            ),
+            # The unread notifications folded into a group's item, which marking the item
+            # read marks read too.
+            models.Index(
+                fields=["target_user_record", "group_key"],
+                condition=Q(superseded_at__isnull=False, read_at__isnull=True),
+                name="dns_inbox_folded_idx",
             ),
         ]
 

@@ -15,6 +15,11 @@ whatever the batch's size:
 4. with an idempotency key, when a user got nothing (or the batch is one user), one
    ``SELECT`` of the rows that already held the key (see ``keys.py``).
 
+With a ``group_key`` (channels whose module sets ``GROUPS = True``: ``in_app``), the
+``INSERT`` of step 2 runs in one transaction after a lock on the key and one ``UPDATE`` that
+supersedes the group's current inbox items (see ``inbox/groups.py``), plus one ``UPDATE``
+that puts an item back when its record got no new row after all.
+
 A channel module may define ``prepare_content(title, body, extra) -> (title, body)`` to
 validate or render its content, ``DEFAULT_RETRY_TIME_INTERVAL``, and
 ``provide_records(users, db)``: one statement per batch that gives users the records the
@@ -34,12 +39,13 @@ from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.db import NotSupportedError, connections, router
+from django.db import NotSupportedError, connections, router, transaction
 from django.db.models import Exists, F, OuterRef, QuerySet, Value
 from django.utils import timezone
 
 from ..enqueue import after_creation
 from ..exceptions import NotificationsNotCreated, UserHasNoTargetRecords, UserIsOptedOut
+from ..inbox import groups
 from ..loading import find_module
 from ..models import Notification, NotificationOptOut, TargetUserRecord
 from ..models.extra import extra_fingerprint, validate_extra
@@ -179,6 +185,8 @@ def create_notifications(
     cancel_key: str | None = None,
     category: str | None = None,
     url: str = "",
+    group_key: str | None = None,
+    actor: str | None = None,
 ) -> CreationResult:
     """Schedule one notification per active record on ``channel`` of each of ``users``.
 
@@ -193,11 +201,19 @@ def create_notifications(
     ``idempotency_key`` (up to 255 characters): a record that already has a row with this
     key gets nothing new; such users are skipped as ``SkipReason.DUPLICATE_KEY`` and their
     rows listed in ``existing``. ``cancel_key`` tags the rows for ``cancel_notifications``.
+
+    ``group_key`` (in-app only, up to 255 characters): the new notification replaces the
+    user's unread notification with that key in the inbox, as one item counting both (see
+    ``inbox/groups.py``); ``actor`` is who caused it (a display name, listed in ``actors``).
     """
     chosen = None if category in (None, "") else get_category(category)
     module = find_module(channel, "creators")
     idempotency_key = validate_key("idempotency_key", idempotency_key)
     cancel_key = validate_key("cancel_key", cancel_key)
+    group_key = validate_key("group_key", group_key)
+    if group_key and not getattr(module, "GROUPS", False):
+        raise ValueError(f"group_key is for the in-app channel; {channel!r} does not group")
+    actor = groups.validate_actor(actor)
     extra = normalise_extra(extra)
     prepare = getattr(module, "prepare_content", None)
     if prepare is not None:
@@ -220,6 +236,8 @@ def create_notifications(
         idempotency_key=idempotency_key,
         cancel_key=cancel_key,
         url=validate_url(url),
+        group_key=group_key,
+        actors=[actor] if actor else [],
         created_date=now,
         modified_date=now,
     )
@@ -250,6 +268,8 @@ def create_for_user(
     cancel_key: str | None = None,
     category: str | None = None,
     url: str = "",
+    group_key: str | None = None,
+    actor: str | None = None,
 ) -> list[Notification]:
     """The documented per-user creator: the created notifications, or the 1.5.3 exceptions.
 
@@ -275,6 +295,8 @@ def create_for_user(
         cancel_key=cancel_key,
         category=category,
         url=url,
+        group_key=group_key,
+        actor=actor,
     )
     if result.created or result.existing or quiet:
         return result.created + result.existing
@@ -355,7 +377,10 @@ def _create_for_batch(
         records = records.alias(
             _dns_wanted=enabled_expression(category, channel, user_ref="user")
         ).filter(_dns_wanted=True)
-    created = _insert_from_records(records, template, db)
+    if template.group_key and template.scheduled_delivery <= timezone.now():
+        created = _insert_grouped(records, template, db)
+    else:
+        created = _insert_from_records(records, template, db)
     result.created.extend(created)
     if len(eligible) == 1:
         served = eligible if created else set()
@@ -376,6 +401,32 @@ def _create_for_batch(
             unserved.discard(user_pk)
     for pk in unserved:
         result.skipped[pk] = SkipReason.ALREADY_SCHEDULED
+
+
+def _insert_grouped(records: QuerySet, template: Notification, db: str) -> list[Notification]:
+    """Insert as :func:`_insert_from_records`, each new row replacing its group's inbox item.
+
+    A notification scheduled for later is not grouped when created (it would hide the
+    current item until it is due): it shows on its own, and the group's next one folds it.
+    """
+    with transaction.atomic(using=db):
+        groups.lock_group(template.group_key, db)
+        superseded = groups.supersede(records, template.group_key, template.scheduled_delivery, db)
+        per_record = {
+            record: {
+                "group_count": template.group_count + items.count,
+                "actors": groups.merge_actors(template.actors, items.actors),
+            }
+            for record, items in superseded.items()
+        }
+        created = _insert_from_records(records, template, db, per_record)
+        served = {n.target_user_record_id for n in created}
+        unserved = [
+            pk for rec, items in superseded.items() if rec not in served for pk in items.pks
+        ]
+        if unserved:  # the row existed (same notification or idempotency key): keep the item
+            groups.restore(unserved, db)
+    return created
 
 
 # --- the one INSERT ---------------------------------------------------------------------
@@ -402,12 +453,38 @@ def _placeholder(model_field, connection) -> str:
     return "%s"
 
 
-def _insert_from_records(records: QuerySet, template: Notification, db: str) -> list[Notification]:
+#: Fields a creation may set per record (``_insert_from_records``' ``per_record``).
+PER_RECORD_FIELDS = {"group_count": "integer", "actors": "jsonb"}
+
+
+def _per_record_join(per_record: dict, connection) -> tuple[str, list]:
+    """A ``LEFT JOIN`` of the per-record values, passed as one JSON parameter (any size)."""
+    record_pk = TargetUserRecord._meta.pk
+    rows = [
+        {"r": str(record_pk.get_db_prep_value(record, connection)), **values}
+        for record, values in per_record.items()
+    ]
+    on = f"v.r = r.{connection.ops.quote_name('_dns_record')}"
+    if connection.vendor == "postgresql":
+        types = ", ".join(f"{name} {kind}" for name, kind in PER_RECORD_FIELDS.items())
+        table = f"jsonb_to_recordset(CAST(%s AS jsonb)) AS v(r uuid, {types})"
+    else:
+        picks = ", ".join(
+            f"json_extract(value, '$.{name}') AS {name}" for name in PER_RECORD_FIELDS
+        )
+        table = f"(SELECT json_extract(value, '$.r') AS r, {picks} FROM json_each(%s)) v"
+    return f" LEFT JOIN {table} ON {on}", [json.dumps(rows)]
+
+
+def _insert_from_records(
+    records: QuerySet, template: Notification, db: str, per_record: dict | None = None
+) -> list[Notification]:
     """Insert a copy of ``template`` for each of ``records``; return the rows really created.
 
     Rows that would break ``dns_notification_unique_pending`` (also those a concurrent
     process inserts first) are skipped by ``ON CONFLICT DO NOTHING``; ``RETURNING`` names
-    the ones this statement created.
+    the ones this statement created. ``per_record`` (record pk -> {field: value}, fields of
+    ``PER_RECORD_FIELDS``) overrides the template's values for some records.
     """
     connection = connections[db]
     if not connection.features.can_return_rows_from_bulk_insert:
@@ -426,17 +503,23 @@ def _insert_from_records(records: QuerySet, template: Notification, db: str) -> 
             selects.append(_random_uuid_sql(connection))
         elif model_field is fk:
             selects.append(f"r.{qn('_dns_record')}")
+        elif per_record and model_field.name in PER_RECORD_FIELDS:
+            placeholder = _placeholder(model_field, connection)
+            selects.append(f"COALESCE(v.{model_field.name}, {placeholder})")
+            value = getattr(template, model_field.attname)
+            params.append(model_field.get_db_prep_save(value, connection))
         else:
             selects.append(_placeholder(model_field, connection))
             value = getattr(template, model_field.attname)
             params.append(model_field.get_db_prep_save(value, connection))
+    join, join_params = _per_record_join(per_record, connection) if per_record else ("", [])
     sql = (
         f"INSERT INTO {qn(meta.db_table)} ({', '.join(columns)}) "
-        f"SELECT {', '.join(selects)} FROM ({record_sql}) r WHERE 1 = 1 "
+        f"SELECT {', '.join(selects)} FROM ({record_sql}) r{join} WHERE 1 = 1 "
         f"ON CONFLICT DO NOTHING RETURNING {qn(meta.pk.column)}, {qn(fk.column)}"
     )
     with connection.cursor() as cursor:
-        cursor.execute(sql, [*params, *record_params])
+        cursor.execute(sql, [*params, *record_params, *join_params])
         returned = cursor.fetchall()
     record_pk = TargetUserRecord._meta.pk
     created = []
@@ -444,5 +527,7 @@ def _insert_from_records(records: QuerySet, template: Notification, db: str) -> 
         values = [getattr(template, name) for name in attnames]
         values[attnames.index(meta.pk.attname)] = meta.pk.to_python(pk)
         values[attnames.index(fk.attname)] = record_pk.to_python(record_id)
+        for name, value in (per_record or {}).get(values[attnames.index(fk.attname)], {}).items():
+            values[attnames.index(name)] = value
         created.append(Notification.from_db(db, attnames, values))
     return created

@@ -20,6 +20,8 @@ from .base import _placeholder, _random_uuid_sql, create_for_user
 CHANNEL = "in_app"
 #: Nothing is sent anywhere, so a retry is never needed; kept for the column's sake.
 DEFAULT_RETRY_TIME_INTERVAL = 0
+#: Notifications with the same ``group_key`` show as one inbox item (see ``inbox/groups.py``).
+GROUPS = True
 #: The description of the records this module creates.
 RECORD_DESCRIPTION = "In-app inbox"
 
@@ -35,6 +37,8 @@ def create_notification(
     url: str = "",
     idempotency_key: str | None = None,
     cancel_key: str | None = None,
+    group_key: str | None = None,
+    actor: str | None = None,
 ) -> list[Notification]:
     """Put a notification in ``user``'s inbox from ``scheduled_delivery`` (default: now) on.
 
@@ -43,6 +47,10 @@ def create_notification(
     category off for ``in_app`` gets ``[]``. Raises ``UserIsOptedOut``, ``UserHasNoTargetRecords``
     (the user's in-app record was deactivated) or ``NotificationsNotCreated`` (the same
     notification exists) unless ``quiet``; ``ValueError`` for invalid input.
+
+    ``group_key``: the notification replaces the user's unread one with the same key in
+    the inbox, as one item whose ``group_count`` counts both and whose ``actors`` lists the
+    group's latest distinct ``actor`` names ("Ann and 12 others commented").
     """
     try:
         return create_for_user(
@@ -59,6 +67,8 @@ def create_notification(
             cancel_key=cancel_key,
             url=url,
             category=category,
+            group_key=group_key,
+            actor=actor,
         )
     except UserHasNoTargetRecords:
         if not NotificationTarget.objects.filter(notification_module_name=CHANNEL).exists():

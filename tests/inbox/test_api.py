@@ -64,8 +64,20 @@ def test_the_inbox_lists_the_users_items_newest_first(client, ada):
     results = response.json()["results"]
     assert [item["title"] for item in results] == ["item 2", "item 1", "item 0"]
     fields = {"id", "title", "body", "category", "url", "created", "read_at", "seen_at"}
-    assert set(results[0]) == fields
+    assert set(results[0]) == fields | {"group_count", "actors"}
     assert results[0]["url"] == "/things/2" and results[0]["read_at"] is None
+    assert (results[0]["group_count"], results[0]["actors"]) == (1, [])
+
+
+def test_a_group_is_one_item_with_its_count_and_actors_and_reading_it_reads_all(client, ada):
+    for actor in ("Bo", "Cy", "Di"):
+        in_app.create_notification(ada, "New comments", group_key="post-1", actor=actor)
+    (item,) = client.get(f"{API}inbox/").json()["results"]
+    assert (item["group_count"], item["actors"]) == (3, ["Di", "Cy", "Bo"])
+    assert client.get(f"{API}inbox/counts/").json() == {"unread": 1, "unseen": 1}
+    response = client.post(f"{API}inbox/{item['id']}/read/")
+    assert response.json() == {"updated": 3}
+    assert client.get(f"{API}inbox/counts/").json() == {"unread": 0, "unseen": 0}
 
 
 def test_cursor_pages_cover_every_item_once(client, ada):
@@ -113,6 +125,17 @@ def test_counts_carry_an_etag_and_a_matching_one_gets_304(client, ada):
     assert changed.status_code == 200
     assert changed.json() == {"unread": 1, "unseen": 1}
     assert changed["ETag"] != etag
+
+
+def test_counts_are_one_query_after_the_session_and_user(ada):
+    post_items(ada, 2)
+    session_client = APIClient()
+    session_client.force_login(ada)
+    with CaptureQueriesContext(connection) as ctx:
+        response = session_client.get(f"{API}inbox/counts/")
+    assert response.json() == {"unread": 2, "unseen": 2}
+    # the session, the user, then both counts in one query
+    assert len(ctx.captured_queries) == 3, [q["sql"][:80] for q in ctx.captured_queries]
 
 
 def test_two_users_with_equal_counts_never_share_an_etag(client, ada):

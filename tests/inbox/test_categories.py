@@ -69,6 +69,19 @@ def test_an_unknown_category_filter_is_a_400_naming_the_known_ones(client, ada):
     assert "comments" in response.json()["category"][0]
 
 
+def test_mark_all_read_of_one_category(client, ada):
+    in_app.create_notification(ada, "Bo replied", category="comments")
+    in_app.create_notification(ada, "New sign-in", category="security")
+    response = client.post(f"{API}inbox/mark-all-read/", {"category": "comments"}, format="json")
+    assert response.json() == {"updated": 1}
+    assert [n.title for n in inbox.inbox(ada) if n.read_at is None] == ["New sign-in"]
+    refused = client.post(f"{API}inbox/mark-all-read/", {"category": "coments"}, format="json")
+    assert refused.status_code == 400 and "comments" in refused.json()["category"][0]
+    with pytest.raises(ValueError, match="Known categories"):
+        inbox.mark_all_read(ada, category="coments")
+    assert inbox.unread_count(ada) == 1
+
+
 def test_get_preferences_is_the_users_matrix(client, ada):
     preferences.set_preference(ada, category="comments", channel="in_app", enabled=False)
     matrix = client.get(f"{API}preferences/").json()

@@ -60,14 +60,22 @@ def test_inbox_is_newest_first_and_counts_are_one_query_each(ada, bo):
     assert one_query(inbox.unread_count, ada) == 3
     assert one_query(inbox.unseen_count, ada) == 3
     assert one_query(inbox.unread_count, bo) == 1
+    assert one_query(inbox.counts, ada) == {"unread": 3, "unseen": 3}
+    inbox.mark_seen(ada, ids(ada, "one"))
+    inbox.mark_read(ada, ids(ada, "two"))
+    assert one_query(inbox.counts, ada) == {"unread": 2, "unseen": 1}
+    assert inbox.counts(None) == {"unread": 0, "unseen": 0}
 
 
 def test_counts_can_be_capped_for_a_badge(ada):
     assert one_query(inbox.unread_count, ada, limit=2) == 2
     assert inbox.unread_count(ada, limit=10) == 3
     assert one_query(inbox.unseen_count, ada, limit=1) == 1
+    assert one_query(inbox.counts, ada, limit=2) == {"unread": 2, "unseen": 2}
     with pytest.raises(ValueError, match="limit"):
         inbox.unread_count(ada, limit=0)
+    with pytest.raises(ValueError, match="limit"):
+        inbox.counts(ada, limit=True)
 
 
 def test_mark_read_sets_read_and_seen_once_and_ignores_other_users_ids(ada, bo):

@@ -63,5 +63,15 @@ def test_inbox_list_shows_the_newest_items_and_marks_unread_ones(ada):
     assert html.count('class="notification unread"') == 2
 
 
+def test_inbox_list_shows_a_groups_count_and_actors():
+    cy = factories.user("cy")
+    for actor in ("Bo", "Ann"):
+        in_app.create_notification(cy, "New comments", group_key="post-1", actor=actor)
+    html = render("{% inbox_list %}", cy)
+    assert html.count("<li") == 1
+    assert '<span class="group-count">2</span>' in html
+    assert '<span class="actors">Ann, Bo</span>' in html
+
+
 def test_inbox_list_for_an_empty_inbox():
     assert "No notifications." in render("{% inbox_list %}", factories.user("cy"))

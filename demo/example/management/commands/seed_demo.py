@@ -28,12 +28,16 @@ from ...models import Reminder
 WELCOME_CATEGORY = "tips"
 #: Demo users log in to /inbox/ with this password.
 DEMO_PASSWORD = "demo"
-#: In-app notifications each demo user finds in their inbox: (minutes ago, title, url).
+#: In-app notifications each demo user finds in their inbox: (minutes ago, title, url,
+#: category).
 INBOX_ITEMS = [
-    (30, "Your report is ready", "/admin/"),
-    (10, "Someone mentioned you", ""),
-    (1, "Welcome to the inbox", ""),
+    (30, "Your report is ready", "/admin/", ""),
+    (10, "Someone mentioned you", "", ""),
+    (5, "What's new this month", "", "news"),
+    (1, "Welcome to the inbox", "", "tips"),
 ]
+#: Replies that show as one inbox item with a count and the latest actors (group_key).
+GROUPED_REPLIES = [(20, "grace"), (15, "linus"), (3, "grace")]
 
 DEMO_USERS = [
     ("ada", "ada@example.com"),
@@ -114,7 +118,8 @@ class Command(BaseCommand):
         user.set_password(DEMO_PASSWORD)
         user.save(update_fields=["password"])
         created = 0
-        for minutes_ago, title, url in INBOX_ITEMS:
+        declared = categories()
+        for minutes_ago, title, url, category in INBOX_ITEMS:
             created += len(
                 in_app_creator.create_notification(
                     user,
@@ -122,6 +127,19 @@ class Command(BaseCommand):
                     body=f"Hello {user.username}, this waits in your inbox.",
                     scheduled_delivery=now - timedelta(minutes=minutes_ago),
                     url=url,
+                    category=category if category in declared else None,
+                    quiet=True,
+                )
+            )
+        for minutes_ago, actor in GROUPED_REPLIES:
+            created += len(
+                in_app_creator.create_notification(
+                    user,
+                    "New replies to your question",
+                    body=f"{actor} replied.",
+                    scheduled_delivery=now - timedelta(minutes=minutes_ago),
+                    group_key="question-1",
+                    actor=actor,
                     quiet=True,
                 )
             )
