@@ -23,10 +23,12 @@ def positive_int_option(channel: str, key: str, default: int) -> int:
 def provider_timeout(channel: str, default: float) -> float:
     """The channel's ``timeout`` for one provider call, in seconds.
 
-    It must be shorter than ``NOTIFICATION_SYSTEM_HANDLER_TIMEOUT``: a provider call that
-    outlives the handler timeout would let the dispatcher's timeout decide outcomes for
-    messages the provider answered. Unset, it is ``default``, or a quarter of the handler
-    timeout if that is shorter.
+    It must be less than half of ``NOTIFICATION_SYSTEM_HANDLER_TIMEOUT``: a provider call
+    that outlives the handler timeout would let the dispatcher's timeout decide outcomes for
+    messages the provider answered, so handlers start no call when less than two timeouts
+    are left of the handler's time, and with a longer timeout no call could ever start
+    (every message would be retried, run after run). Unset, it is ``default``, or a quarter
+    of the handler timeout if that is shorter.
     """
     limit = conf.handler_timeout()
     value = conf.target_option(channel, "timeout", None)
@@ -36,9 +38,10 @@ def provider_timeout(channel: str, default: float) -> float:
         raise NotificationSystemConfigurationError(
             f"{_key(channel, 'timeout')} must be a positive number of seconds, not {value!r}"
         )
-    if value >= limit:
+    if value * 2 >= limit:
         raise NotificationSystemConfigurationError(
-            f"{_key(channel, 'timeout')} ({value}s) must be shorter than "
-            f"NOTIFICATION_SYSTEM_HANDLER_TIMEOUT ({limit}s)"
+            f"{_key(channel, 'timeout')} ({value}s) must be less than half of "
+            f"NOTIFICATION_SYSTEM_HANDLER_TIMEOUT ({limit}s): a provider call starts only "
+            "while two timeouts are left of the handler's time"
         )
     return value

@@ -101,15 +101,30 @@ def test_a_provider_timeout_not_under_the_handler_timeout_is_refused_by_name(cha
         },
     }
     with override_settings(NOTIFICATION_SYSTEM_TARGETS=targets):
-        with override_settings(NOTIFICATION_SYSTEM_HANDLER_TIMEOUT=120):
+        with override_settings(NOTIFICATION_SYSTEM_HANDLER_TIMEOUT=121):
             assert read() == 60
-        with (
-            override_settings(NOTIFICATION_SYSTEM_HANDLER_TIMEOUT=60),
-            pytest.raises(NotificationSystemConfigurationError) as raised,
-        ):
-            read()
-    assert f'NOTIFICATION_SYSTEM_TARGETS["{channel}"]["timeout"]' in str(raised.value)
-    assert "NOTIFICATION_SYSTEM_HANDLER_TIMEOUT" in str(raised.value)
+        # Half the handler timeout or more: no call could ever start (a call starts only
+        # while two timeouts are left), so every message would be retried, run after run.
+        for handler_timeout in (120, 60):
+            with (
+                override_settings(NOTIFICATION_SYSTEM_HANDLER_TIMEOUT=handler_timeout),
+                pytest.raises(NotificationSystemConfigurationError) as raised,
+            ):
+                read()
+            assert f'NOTIFICATION_SYSTEM_TARGETS["{channel}"]["timeout"]' in str(raised.value)
+            assert "NOTIFICATION_SYSTEM_HANDLER_TIMEOUT" in str(raised.value)
+
+
+def test_the_longest_accepted_timeout_still_lets_a_batch_out():
+    addresses = [f"u{i}@example.com" for i in range(3)]
+    with (
+        FakeSMTP() as relay,
+        smtp(relay.port, timeout=60),
+        override_settings(NOTIFICATION_SYSTEM_HANDLER_TIMEOUT=121),
+    ):
+        outcomes = handler.send_batch(make_notifications("email", addresses))
+    assert outcomes == [Delivered()] * 3
+    assert len(relay.received) == 3
 
 
 @pytest.mark.django_db(transaction=True)
