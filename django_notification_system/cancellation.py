@@ -18,10 +18,12 @@ from __future__ import annotations
 import logging
 from datetime import datetime
 
+from django.db import transaction
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from .dispatch.locking import retry_if_locked
+from .inbox import groups
 from .models import Notification
 from .notification_creators.keys import validate_key
 
@@ -41,19 +43,35 @@ def cancellable(now: datetime) -> Q:
 def cancel_queryset(queryset: QuerySet, cancelled_by: str) -> int:
     """Cancel the cancellable rows of ``queryset`` in one UPDATE; return how many changed.
 
-    ``cancelled_by`` completes ``last_error``: "Cancelled by <cancelled_by>."
+    ``cancelled_by`` completes ``last_error``: "Cancelled by <cancelled_by>." When some of
+    the rows are in-app grouped, their groups are repaired in the same transaction (see
+    :func:`.inbox.groups.regroup`): read the group keys, lock them (PostgreSQL), cancel,
+    repair, whatever the number of groups; without grouped rows, the read and the cancel.
     """
     now = timezone.now()
     rows = queryset.filter(cancellable(now))
-    return retry_if_locked(
-        lambda: rows.update(
-            status=Notification.CANCELLED,
-            last_error=f"Cancelled by {cancelled_by}.",
-            lease_expires_at=None,
-            claim_token=None,
-            modified_date=now,
-        )
-    )
+    db = rows.db
+
+    def cancel() -> int:
+        with transaction.atomic(using=db):
+            group_keys = groups.withdrawn_groups(rows)
+            groups.lock_groups(group_keys, db)
+            count = rows.update(
+                status=Notification.CANCELLED,
+                last_error=f"Cancelled by {cancelled_by}.",
+                lease_expires_at=None,
+                claim_token=None,
+                modified_date=now,
+            )
+            # The rows this call cancelled (another call at the same instant only adds
+            # groups to repair, which is harmless: repairing is idempotent).
+            withdrawn = Notification.objects.using(db).filter(
+                status=Notification.CANCELLED, modified_date=now, group_key__in=group_keys
+            )
+            groups.regroup(withdrawn, group_keys, now)
+            return count
+
+    return retry_if_locked(cancel)
 
 
 def cancel_notifications(cancel_key: str, user=None) -> int:

@@ -10,6 +10,10 @@ Creation runs, per batch of users and inside one transaction: a lock on the grou
 database's write lock), one ``UPDATE ... RETURNING`` that supersedes the current items and
 reads their counts and actors, then the creators' one ``INSERT``. Two creators of the same
 group thus run one after the other: no count is lost and no two items stay visible.
+
+Cancelling notifications takes the same locks (:func:`lock_groups`) and then
+:func:`regroup` keeps their groups in the inbox: the newest folded notification comes
+back when the item is cancelled, and the item is recounted.
 """
 
 from __future__ import annotations
@@ -22,7 +26,8 @@ from datetime import datetime
 from typing import Any
 
 from django.db import connections
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Subquery, Value
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from ..models import Notification, TargetUserRecord
@@ -76,11 +81,13 @@ def lock_group(group_key: str, db: str) -> None:
     connection = connections[db]
     if connection.vendor != "postgresql":
         return
-    digest = hashlib.sha256(f"django_notification_system.group:{group_key}".encode()).digest()
     with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT pg_advisory_xact_lock(%s)", [int.from_bytes(digest[:8], "big", signed=True)]
-        )
+        cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_lock_id(group_key)])
+
+
+def _lock_id(group_key: str) -> int:
+    digest = hashlib.sha256(f"django_notification_system.group:{group_key}".encode()).digest()
+    return int.from_bytes(digest[:8], "big", signed=True)
 
 
 def current_items(records: QuerySet, group_key: str, until: datetime) -> QuerySet:
@@ -153,3 +160,88 @@ def with_folded(notifications: QuerySet, ids: list) -> QuerySet:
     )
     folded = Q(superseded_at__isnull=False, read_at__isnull=True) & Exists(items)
     return notifications.filter(Q(pk__in=ids) | folded)
+
+
+def _folded(**filters: Any) -> Q:
+    """Unread, not archived rows still folded into a group's item."""
+    return Q(
+        superseded_at__isnull=False,
+        read_at__isnull=True,
+        archived_at__isnull=True,
+        status__in=Notification.INBOX_STATUSES,
+        **filters,
+    )
+
+
+def _visible(now: datetime, **filters: Any) -> Q:
+    """Rows that are a group's inbox item at ``now``."""
+    return Q(
+        superseded_at__isnull=True,
+        read_at__isnull=True,
+        archived_at__isnull=True,
+        status__in=Notification.INBOX_STATUSES,
+        scheduled_delivery__lte=now,
+        **filters,
+    )
+
+
+def withdrawn_groups(rows: QuerySet) -> list[str]:
+    """The group keys among ``rows`` (one query): what :func:`lock_groups` takes before
+    ``rows`` leave the inbox, and :func:`regroup` repairs after."""
+    return sorted(set(rows.exclude(group_key="").values_list("group_key", flat=True)))
+
+
+def lock_groups(group_keys: list[str], db: str) -> None:
+    """:func:`lock_group` for many keys in one statement, in a fixed order (no deadlock
+    between two callers)."""
+    connection = connections[db]
+    if connection.vendor != "postgresql" or not group_keys:
+        return
+    ids = sorted({_lock_id(key) for key in group_keys})
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT pg_advisory_xact_lock(k) FROM (SELECT unnest(%s::bigint[]) AS k ORDER BY k) s",
+            [ids],
+        )
+
+
+def regroup(withdrawn: QuerySet, group_keys: list[str], now: datetime) -> int:
+    """Repair the groups of the ``withdrawn`` rows (cancelled: they left the inbox without
+    being read), in one ``UPDATE`` whatever the number of groups.
+
+    In each such group, the item (the visible one, or else the newest row still folded,
+    which comes back) gets ``group_count`` = 1 + the rows still folded into it. Its
+    ``actors`` stay as stored: a row that comes back lists the group as it was when it
+    was the item. Idempotent: a group repaired twice is unchanged.
+    """
+    if not group_keys:
+        return 0
+    same_group = {
+        "target_user_record": OuterRef("target_user_record"),
+        "group_key": OuterRef("group_key"),
+    }
+    newer = Q(scheduled_delivery__gt=OuterRef("scheduled_delivery")) | Q(
+        scheduled_delivery=OuterRef("scheduled_delivery"), pk__gt=OuterRef("pk")
+    )
+    objects = Notification.objects.using(withdrawn.db)
+    others_folded = (
+        objects.filter(_folded(**same_group))
+        .exclude(pk=OuterRef("pk"))
+        .order_by()
+        .values("target_user_record")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    touched = Exists(withdrawn.filter(**same_group))
+    comes_back = (
+        _folded()
+        & ~Exists(objects.filter(_visible(now, **same_group)))
+        & ~Exists(objects.filter(_folded(**same_group)).filter(newer))
+    )
+    items = (
+        objects.filter(group_key__in=group_keys).filter(touched).filter(_visible(now) | comes_back)
+    )
+    return items.update(
+        superseded_at=None,
+        group_count=Coalesce(Subquery(others_folded), Value(0)) + 1,
+    )
