@@ -41,10 +41,10 @@ django.setup()
 from django.db import connection  # noqa: E402
 from django.test import override_settings  # noqa: E402
 
-from django_notification_system import enqueue  # noqa: E402
 from django_notification_system.dispatch.run import process_notifications  # noqa: E402
 from django_notification_system.models import Notification  # noqa: E402
 from django_notification_system.notification_creators import email  # noqa: E402
+from django_notification_system.workers import enqueue  # noqa: E402
 from tests import factories  # noqa: E402
 from tests.workers.celery_app import app  # noqa: E402
 

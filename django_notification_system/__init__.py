@@ -8,9 +8,9 @@ __version__ = "2.0.0.dev0"
 def cancel_notifications(cancel_key: str, user=None) -> int:
     """Cancel the pending notifications created with ``cancel_key`` (of ``user`` if given).
 
-    Returns how many were cancelled; see :mod:`django_notification_system.cancellation`.
+    Returns how many were cancelled; see :mod:`django_notification_system.keys.cancellation`.
     Imported lazily so the package imports before Django's app registry is ready.
     """
-    from .cancellation import cancel_notifications as cancel
+    from .keys.cancellation import cancel_notifications as cancel
 
     return cancel(cancel_key, user)

@@ -10,8 +10,8 @@ from django.db.models import Case, Count, F, PositiveIntegerField, Q, QuerySet, 
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from .cancellation import cancel_queryset
 from .dispatch.claim import RESEND_RESET
+from .keys.cancellation import cancel_queryset
 from .models import (
     DeliveryAttempt,
     DigestWindow,

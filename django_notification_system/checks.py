@@ -65,7 +65,7 @@ def check_enqueue_backend() -> list[checks.CheckMessage]:
         return []  # reported with the other settings
     if backend is None:
         return []
-    module = "tasks" if backend == "tasks" else "contrib.celery"
+    module = "workers.tasks" if backend == "tasks" else "workers.celery"
     try:
         imported = importlib.import_module(f"django_notification_system.{module}")
     except ImportError as exc:

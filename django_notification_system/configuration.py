@@ -19,7 +19,7 @@ from types import ModuleType
 from django.core.exceptions import ImproperlyConfigured
 
 from . import conf
-from .loading import _is_directory_entry, find_module
+from .notification_handlers.loading import _is_directory_entry, find_module
 
 TARGETS = "NOTIFICATION_SYSTEM_TARGETS"
 

@@ -5,7 +5,7 @@ import sys
 import pytest
 from django.test import override_settings
 
-from django_notification_system.loading import find_module
+from django_notification_system.notification_handlers.loading import find_module
 from tests.settings import ROOT
 
 DIR = str(ROOT / "tests" / "fixtures" / "dir_handlers")

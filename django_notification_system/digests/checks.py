@@ -7,7 +7,7 @@ from django.core.exceptions import ImproperlyConfigured
 from django.template import TemplateDoesNotExist, TemplateSyntaxError
 from django.template.loader import get_template
 
-from ..loading import find_module
+from ..notification_handlers.loading import find_module
 from ..preferences import categories
 from .config import SETTING, parse_digest
 from .throttle import parse_throttle

@@ -15,7 +15,6 @@ from dataclasses import dataclass
 
 from django.core.exceptions import ImproperlyConfigured
 
-from ..loading import find_module
 from ..models import Notification
 from ..notification_handlers.base import (
     Delivered,
@@ -26,6 +25,7 @@ from ..notification_handlers.base import (
     Retry,
 )
 from ..notification_handlers.errors import log_failure
+from ..notification_handlers.loading import find_module
 
 logger = logging.getLogger(__name__)
 

@@ -18,7 +18,7 @@ def get_creator(target: Any) -> Callable[..., list]:
     a ``TargetUserRecord``. A name nothing provides is a configuration error naming it.
     """
     from ..exceptions import NotificationSystemConfigurationError
-    from ..loading import find_module
+    from ..notification_handlers.loading import find_module
 
     if hasattr(target, "target"):  # a TargetUserRecord
         target = target.target

@@ -43,16 +43,16 @@ from django.db import NotSupportedError, connections, router, transaction
 from django.db.models import Exists, F, OuterRef, QuerySet, Value
 from django.utils import timezone
 
-from ..enqueue import after_creation
 from ..exceptions import NotificationsNotCreated, UserHasNoTargetRecords, UserIsOptedOut
 from ..inbox import groups
-from ..loading import find_module
+from ..keys.validation import rows_with_key, validate_key
 from ..models import Notification, NotificationOptOut, TargetUserRecord
 from ..models.extra import extra_fingerprint, validate_extra
 from ..models.notification import check_title
+from ..notification_handlers.loading import find_module
 from ..preferences.categories import Category, get_category
 from ..preferences.resolution import enabled_expression
-from .keys import rows_with_key, validate_key
+from ..workers.enqueue import after_creation
 
 logger = logging.getLogger(__name__)
 

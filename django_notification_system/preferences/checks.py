@@ -10,7 +10,7 @@ from django.core import checks
 from django.core.exceptions import ImproperlyConfigured
 
 from .. import conf
-from ..loading import find_module
+from ..notification_handlers.loading import find_module
 from .categories import SETTING, categories, did_you_mean
 
 #: Modules of ``notification_handlers`` that are helpers, not channels.

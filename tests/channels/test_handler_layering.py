@@ -22,16 +22,17 @@ PACKAGE = "django_notification_system"
 #: Packages above the handlers in the layering: a handler never imports them.
 ABOVE = (
     "api",
-    "contrib",
     "digests",
     "dispatch",
     "inbox",
+    "keys",
     "management",
     "notification_creators",
     "preferences",
-    "tasks",
+    "quiet_hours",
+    "retention",
     "tracking",
-    "webhooks",
+    "workers",
 )
 
 

@@ -241,7 +241,7 @@ def test_holding_runs_a_constant_number_of_queries_per_batch():
 
 
 def test_a_held_item_can_be_cancelled_until_a_digest_carries_it():
-    from django_notification_system.cancellation import cancel_notifications
+    from django_notification_system.keys.cancellation import cancel_notifications
 
     record = factories.record()
     items = make_items(record, 2)

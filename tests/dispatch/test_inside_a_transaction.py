@@ -15,8 +15,8 @@ from django.urls import path
 
 from django_notification_system.dispatch.caller_transaction import caller_holds_transaction
 from django_notification_system.dispatch.run import process_notifications
-from django_notification_system.loading import find_module
 from django_notification_system.models import DeliveryAttempt, Notification
+from django_notification_system.notification_handlers.loading import find_module
 from tests import factories
 
 #: A 1.5.3 project's handler directory (``pager.py`` saves the notification itself).

@@ -12,7 +12,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from django_notification_system import inbox
-from django_notification_system.cancellation import cancel_notifications, cancel_queryset
+from django_notification_system.keys.cancellation import cancel_notifications, cancel_queryset
 from django_notification_system.models import Notification
 from django_notification_system.notification_creators import in_app
 from tests import factories

@@ -15,13 +15,13 @@ from django.test import override_settings
 
 from demo.example.notification_creators import pigeon_post as creator
 from demo.example.notification_handlers import pigeon_post as handler
-from django_notification_system import loading
 from django_notification_system.exceptions import (
     NotificationsNotCreated,
     UserHasNoTargetRecords,
     UserIsOptedOut,
 )
 from django_notification_system.models import Notification, NotificationOptOut
+from django_notification_system.notification_handlers import loading
 from django_notification_system.notification_handlers.base import (
     Delivered,
     Failed,

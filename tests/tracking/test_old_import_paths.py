@@ -1,14 +1,7 @@
-"""Tracking moved into the ``tracking`` package; the paths documented before still work."""
+"""The tracking package's public names are importable from the package itself."""
 
 from django_notification_system import tracking
-from django_notification_system.tracking import anymail_urls, reports
-from django_notification_system.webhooks import anymail_urls as old_anymail_urls
-
-
-def test_the_old_anymail_urls_include_serves_the_same_guarded_views():
-    assert old_anymail_urls.urlpatterns is anymail_urls.urlpatterns
-    names = {pattern.name for pattern in old_anymail_urls.urlpatterns}
-    assert "postmark_tracking_webhook" in names
+from django_notification_system.tracking import reports
 
 
 def test_the_tracking_module_names_are_importable_from_the_package():

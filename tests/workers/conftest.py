@@ -24,7 +24,7 @@ import pytest
 from django.conf import settings
 from django.test import override_settings
 
-from django_notification_system import enqueue
+from django_notification_system.workers import enqueue
 from tests.conftest import IN_CI
 
 SUBJECT = re.compile(r"^Subject: (.+)$", re.M)

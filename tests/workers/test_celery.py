@@ -115,7 +115,7 @@ def test_four_celery_workers_and_a_cron_run_send_2000_rows_exactly_once(
     celery_workers.env["DNS_BATCH_SIZE"] = "50"
     celery_workers.start(4)
 
-    from django_notification_system.contrib.celery import deliver_due
+    from django_notification_system.workers.celery import deliver_due
 
     results = [deliver_due.delay() for _ in range(8)]
     cron = subprocess.Popen(
@@ -141,7 +141,7 @@ def test_four_celery_workers_and_a_cron_run_send_2000_rows_exactly_once(
 
 
 def test_beat_schedule_names_the_registered_tasks(celery_session_queue):
-    from django_notification_system.contrib.celery import BEAT_SCHEDULE
+    from django_notification_system.workers.celery import BEAT_SCHEDULE
 
     app = celery_session_queue.app
     app.loader.import_default_modules()

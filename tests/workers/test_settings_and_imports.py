@@ -9,7 +9,7 @@ import pytest
 from django.core import checks
 from django.test import override_settings
 
-from django_notification_system.enqueue import Coalescer
+from django_notification_system.workers.enqueue import Coalescer
 from tests.test_app_setup import BARE_PROJECT, BLOCK_EXTRAS, run_python
 from tests.workers.conftest import unavailable
 
@@ -53,7 +53,7 @@ def test_without_either_framework_tasks_imports_and_the_check_says_what_to_insta
         + """
 from django.core import checks
 print([e.id for e in checks.run_checks()])
-from django_notification_system import tasks
+from django_notification_system.workers import tasks
 try:
     tasks.deliver_due.enqueue(targets=["email"])
 except Exception as exc:
@@ -130,9 +130,9 @@ def test_a_zero_window_enqueues_every_request():
 
 @pytest.mark.django_db(transaction=True)
 def test_a_failed_enqueue_loses_no_row_and_logs_no_broker_url(monkeypatch, caplog, settings):
-    from django_notification_system import enqueue
     from django_notification_system.models import Notification
     from django_notification_system.notification_creators import email
+    from django_notification_system.workers import enqueue
     from tests import factories
 
     def broker_down(backend, channels):
@@ -145,7 +145,7 @@ def test_a_failed_enqueue_loses_no_row_and_logs_no_broker_url(monkeypatch, caplo
     user = factories.user("dee")
     factories.record(user, address="dee@example.com")
 
-    with caplog.at_level("WARNING", logger="django_notification_system.enqueue"):
+    with caplog.at_level("WARNING", logger="django_notification_system.workers.enqueue"):
         created = email.create_notification(user, "Kept", "Still scheduled")
 
     assert Notification.objects.filter(pk=created[0].pk, status=Notification.SCHEDULED).exists()

@@ -7,9 +7,9 @@ import json
 import pytest
 from django.db import transaction
 
-from django_notification_system import tasks
 from django_notification_system.models import DeliveryAttempt, Notification
 from django_notification_system.notification_creators import email
+from django_notification_system.workers import tasks
 from tests import factories
 from tests.workers.conftest import run_db_worker, sent_subjects
 
@@ -29,7 +29,7 @@ def test_creation_in_atomic_is_enqueued_on_commit_and_delivered_once_by_the_db_w
         assert len(created) == 2
         assert not db_task_backend.objects.exists()  # nothing enqueued inside the transaction
     [queued] = db_task_backend.objects.all()  # one creator call, two rows: one task
-    assert queued.task_path == "django_notification_system.tasks.deliver_due"
+    assert queued.task_path == "django_notification_system.workers.tasks.deliver_due"
     assert queued.args_kwargs == {"args": [], "kwargs": {"targets": ["email"]}}
 
     worker = run_db_worker(child_env, manage_py)

@@ -2,7 +2,7 @@
 
 from django.core.management.base import BaseCommand
 
-from ...email_records import sync_email_target_user_records
+from ...notification_creators.email_records import sync_email_target_user_records
 from ..errors import database_errors_reported
 
 BAR_WIDTH = 30

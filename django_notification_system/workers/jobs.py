@@ -1,7 +1,7 @@
 """What a worker runs: the command functions with JSON in and JSON out.
 
-:mod:`django_notification_system.tasks` (Django's task framework) and
-:mod:`django_notification_system.contrib.celery` wrap these three functions, so a task
+:mod:`django_notification_system.workers.tasks` (Django's task framework) and
+:mod:`django_notification_system.workers.celery` wrap these three functions, so a task
 does exactly what its management command does: ``deliver_due`` is
 ``process_notifications``, ``check_push_receipts`` is ``check_push_receipts`` and
 ``cleanup_notifications`` is ``cleanup_notifications --days``. Arguments and results are
@@ -13,7 +13,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from .exceptions import NotificationSystemConfigurationError
+from ..exceptions import NotificationSystemConfigurationError
 
 logger = logging.getLogger(__name__)
 
@@ -42,7 +42,7 @@ def deliver_due(limit: int | None = None, targets: list[str] | None = None) -> d
     Returns the run's counts. A handler configuration error is raised after the run (as
     the command exits non-zero), so the task shows as failed in the worker's monitoring.
     """
-    from .dispatch.run import process_notifications
+    from ..dispatch.run import process_notifications
 
     summary = process_notifications(
         limit=_positive_int_or_none("limit", limit), targets=_names_or_none(targets)
@@ -64,7 +64,7 @@ def deliver_due(limit: int | None = None, targets: list[str] | None = None) -> d
 
 def check_push_receipts(limit: int | None = None) -> dict[str, Any]:
     """Check and apply due Expo push receipts like the ``check_push_receipts`` command."""
-    from .tracking.expo_receipts import check_push_receipts as check
+    from ..tracking.expo_receipts import check_push_receipts as check
 
     summary = check(limit=_positive_int_or_none("limit", limit))
     return {
@@ -77,7 +77,7 @@ def check_push_receipts(limit: int | None = None) -> dict[str, Any]:
 
 def cleanup_notifications(days: int, statuses: list[str] | None = None) -> dict[str, Any]:
     """Delete old final-state notifications like ``cleanup_notifications --days N``."""
-    from .retention import delete_old_notifications
+    from ..retention import delete_old_notifications
 
     result = delete_old_notifications(days, statuses)
     return {

@@ -22,10 +22,10 @@ from django.db import transaction
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
-from .dispatch.locking import retry_if_locked
-from .inbox import groups
-from .models import Notification
-from .notification_creators.keys import validate_key
+from ..dispatch.locking import retry_if_locked
+from ..inbox import groups
+from ..models import Notification
+from .validation import validate_key
 
 logger = logging.getLogger(__name__)
 

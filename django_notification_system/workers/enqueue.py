@@ -25,7 +25,7 @@ from functools import partial
 from django.db import transaction
 from django.utils import timezone
 
-from . import conf
+from .. import conf
 
 logger = logging.getLogger(__name__)
 
@@ -37,7 +37,7 @@ def enqueue_deliver_due(backend: str, channels: Sequence[str]) -> None:
 
         deliver_due.enqueue(targets=list(channels))
     elif backend == "celery":
-        from .contrib.celery import deliver_due
+        from .celery import deliver_due
 
         deliver_due.delay(targets=list(channels))
     else:

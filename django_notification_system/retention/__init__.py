@@ -15,7 +15,7 @@ from datetime import datetime, timedelta
 from django.db import connection, transaction
 from django.utils import timezone
 
-from .models import DeliveryAttempt, Notification
+from ..models import DeliveryAttempt, Notification
 
 logger = logging.getLogger(__name__)
 

@@ -21,7 +21,7 @@ import sys
 from pathlib import Path
 from types import ModuleType
 
-from . import conf
+from .. import conf
 
 _VALID_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 

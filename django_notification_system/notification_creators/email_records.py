@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from django.contrib.auth import get_user_model
 from django.utils import timezone
 
-from .models import NotificationTarget, TargetUserRecord
+from ..models import NotificationTarget, TargetUserRecord
 
 logger = logging.getLogger(__name__)
 

@@ -5,10 +5,10 @@ Uses ``django.tasks`` where Django has it (6.0+), else the ``django-tasks`` back
 backend ``django-tasks-db``). With neither installed this module still imports: each task
 is then a stand-in whose ``enqueue`` raises an error saying what to install.
 
-Each task is a thin wrapper over :mod:`django_notification_system.jobs`, i.e. over the
+Each task is a thin wrapper over :mod:`django_notification_system.workers.jobs`, i.e. over the
 same functions the management commands call; arguments and results are JSON values::
 
-    from django_notification_system.tasks import deliver_due
+    from django_notification_system.workers.tasks import deliver_due
     deliver_due.enqueue(targets=["email"])
 
 Enqueueing is only a hint: the claim protocol decides which process sends a row, so
@@ -20,8 +20,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from ..exceptions import NotificationSystemConfigurationError
 from . import jobs
-from .exceptions import NotificationSystemConfigurationError
 
 try:  # Django 6.0+
     from django.tasks import task as framework_task

@@ -1,8 +1,8 @@
 """Celery tasks: deliver, check push receipts, clean up (``pip install "...[celery]"``).
 
-The same three tasks as :mod:`django_notification_system.tasks`, as Celery
+The same three tasks as :mod:`django_notification_system.workers.tasks`, as Celery
 ``shared_task``s with fixed names, each a thin wrapper over
-:mod:`django_notification_system.jobs` (the functions the management commands call).
+:mod:`django_notification_system.workers.jobs` (the functions the management commands call).
 Arguments and results are JSON values. Enqueueing is only a hint: the claim protocol
 decides which process sends a row, so workers, beat, cron and retries may overlap without
 double sends.
@@ -32,7 +32,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from .. import jobs
+from . import jobs
 
 try:
     from celery import shared_task

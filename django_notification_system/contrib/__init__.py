@@ -1,1 +1,0 @@
-"""Integrations with optional third-party packages; the core never imports them."""
