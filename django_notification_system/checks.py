@@ -1,86 +1,166 @@
-"""Django system checks: report misconfiguration by setting name at startup."""
+"""Django system checks: report every misconfiguration by its key, in one run.
+
+The registry (:mod:`.conf.registry`) validates each declared setting's value; this module
+wires in what needs more than the value (``EXTRA_VALIDATORS``: imports, handler modules,
+templates, a second setting), and warns about ``NOTIFICATION_SYSTEM_*`` names the package
+does not read. Being the wiring, it may import any part of the package.
+"""
 
 from __future__ import annotations
 
 import importlib
+from typing import Any
 
 from django.core import checks
 from django.core.exceptions import ImproperlyConfigured
+from django.template import TemplateDoesNotExist, TemplateSyntaxError
+from django.template.loader import get_template
 
-from . import conf, configuration
-from .digests.checks import check_digests
-from .preferences.checks import check_categories
-
-_SCALARS = (
-    conf.batch_size,
-    conf.lease_seconds,
-    conf.handler_timeout,
-    conf.max_backoff_minutes,
-    conf.retry_policy,
-    conf.public_base_url,
-    conf.quiet_hours_channels,
-    conf.digest_hour,
-    conf.digest_weekday,
-    conf.enqueue_on_create,
-    conf.enqueue_coalesce_seconds,
+from . import conf
+from .conf.category import SETTING as CATEGORIES
+from .conf.category_options import check_digest, check_throttle
+from .conf.names import did_you_mean
+from .conf.registry import settings_problems, undeclared_problems
+from .conf.setting import ExtraValidator, Problem
+from .notification_handlers.problems import (
+    has_handler,
+    known_channel_names,
+    module_entry_problems,
+    targets_problems,
 )
 
-
-@checks.register()
-def check_settings(app_configs=None, **kwargs) -> list[checks.CheckMessage]:
-    """Every setting this package reads must have a usable value.
-
-    Runs with plain ``manage.py check`` (no database): handler/creator entries that cannot
-    be imported, unknown channel or option keys in ``NOTIFICATION_SYSTEM_TARGETS`` (with a
-    suggestion), every missing required key of a configured channel, and missing SDKs.
-    """
-    errors: list[checks.CheckMessage] = []
-    for accessor in _SCALARS:
-        try:
-            accessor()
-        except ImproperlyConfigured as exc:
-            errors.append(checks.Error(str(exc), id="django_notification_system.E001"))
-    for name in ("NOTIFICATION_SYSTEM_HANDLERS", "NOTIFICATION_SYSTEM_CREATORS"):
-        for problem in configuration.module_path_problems(name):
-            errors.append(
-                checks.Error(
-                    problem,
-                    hint="Entries are dotted module paths or directories (see docs/settings.rst).",
-                    id="django_notification_system.E002",
-                )
-            )
-    for problem in configuration.target_problems():
-        errors.append(checks.Error(problem, id="django_notification_system.E003"))
-    errors.extend(check_categories())
-    errors.extend(check_digests())
-    errors.extend(check_enqueue_backend())
-    return errors
+PREFIX = "django_notification_system."
+_CHANNELS_HINT = "Channels are targets' notification_module_name values."
 
 
-def check_enqueue_backend() -> list[checks.CheckMessage]:
+def _module_entries(name: str, entries: list[str]) -> list[Problem]:
+    hint = "Entries are dotted module paths or directories (see docs/settings.rst)."
+    return [Problem(p, "E002", hint) for p in module_entry_problems(name, entries)]
+
+
+def _targets(name: str, targets: dict) -> list[Problem]:
+    return [Problem(problem, "E003") for problem in targets_problems(targets)]
+
+
+def _enqueue_backend(name: str, backend: str | None) -> list[Problem]:
     """The framework named by ``NOTIFICATION_SYSTEM_ENQUEUE_ON_CREATE`` must be importable."""
-    try:
-        backend = conf.enqueue_on_create()
-    except ImproperlyConfigured:
-        return []  # reported with the other settings
     if backend is None:
         return []
     module = "workers.tasks" if backend == "tasks" else "workers.celery"
     try:
-        imported = importlib.import_module(f"django_notification_system.{module}")
+        imported = importlib.import_module(f"{PREFIX}{module}")
     except ImportError as exc:
         problem = str(exc)
     else:
         missing = getattr(imported, "framework_task", True) is None
         problem = imported.INSTALL_HINT if missing else None
-    if problem is None:
+    return [] if problem is None else [Problem(f"{name} is {backend!r} but {problem}", "E005")]
+
+
+def _category_channels(name: str, declared: dict) -> list[Problem]:
+    """Each channel a category names in ``defaults`` or ``required`` needs a handler."""
+    problems, known = [], None
+    for category in declared.values():
+        for channel in sorted(category.channels()):
+            if has_handler(channel):
+                continue
+            known = known_channel_names() if known is None else known
+            problems.append(
+                Problem(
+                    f'{name}["{category.key}"] names channel {channel!r}, but no handler '
+                    f"module provides it.{did_you_mean(channel, known, sentence=True)}",
+                    "E008",
+                    f"{_CHANNELS_HINT[:-1]}; known: {', '.join(known)}",
+                )
+            )
+    return problems
+
+
+def _template_problem(template: str) -> str | None:
+    try:
+        get_template(template)
+    except TemplateDoesNotExist:
+        return "is not found by the template loaders"
+    except TemplateSyntaxError as exc:
+        return f"has a syntax error: {exc}"
+    return None
+
+
+def _holds(name: str, declared: dict) -> list[Problem]:
+    """A valid ``digest`` or ``throttle`` needs its templates and a handler per channel."""
+    problems = []
+    for key, category in declared.items():
+        digest, throttle = check_digest(category)[0], check_throttle(category)[0]
+        if digest is not None:
+            where = f'{name}["{key}"]["digest"]'
+            for option in ("template", "subject_template"):
+                template = getattr(digest, option)
+                problem = template and _template_problem(template)
+                if problem:
+                    problems.append(
+                        Problem(f'{where}["{option}"] {template!r} {problem}.', "E021")
+                    )
+        for option, config in (("throttle", throttle), ("digest", digest)):
+            for channel in sorted(config.channels) if config else ():
+                if not has_handler(channel):
+                    problems.append(
+                        Problem(
+                            f'{name}["{key}"]["{option}"]["channels"] names {channel!r}, but '
+                            "no handler module provides it.",
+                            "E022",
+                            _CHANNELS_HINT,
+                        )
+                    )
+    return problems
+
+
+def _unsubscribe_links(name: str, declared: dict) -> list[Problem]:
+    """A warning when categorised email could be unsubscribed from but links cannot be built."""
+    try:
+        base_url = conf.public_base_url()
+    except ImproperlyConfigured:
+        return []  # reported as an error with the other settings
+    if not declared or base_url or all(c.is_locked("email") for c in declared.values()):
         return []
-    return [
-        checks.Error(
-            f"NOTIFICATION_SYSTEM_ENQUEUE_ON_CREATE is {backend!r} but {problem}",
-            id="django_notification_system.E005",
-        )
-    ]
+    message = (
+        f"{name} is set but NOTIFICATION_SYSTEM_PUBLIC_BASE_URL is not: categorised "
+        "emails will carry no one-click unsubscribe (List-Unsubscribe) header."
+    )
+    hint = (
+        "Set NOTIFICATION_SYSTEM_PUBLIC_BASE_URL to the site's public URL, e.g. "
+        "'https://www.example.com'."
+    )
+    return [Problem(message, "W001", hint, warning=True)]
+
+
+#: Checks beyond a setting's declared validation, by setting name; each runs on the usable
+#: value. A capability above ``conf`` contributes its check here (e.g. the delivery rules'
+#: "imports and is a Rule subclass").
+EXTRA_VALIDATORS: dict[str, list[ExtraValidator]] = {
+    "NOTIFICATION_SYSTEM_HANDLERS": [_module_entries],
+    "NOTIFICATION_SYSTEM_CREATORS": [_module_entries],
+    "NOTIFICATION_SYSTEM_TARGETS": [_targets],
+    "NOTIFICATION_SYSTEM_ENQUEUE_ON_CREATE": [_enqueue_backend],
+    CATEGORIES: [_unsubscribe_links, _category_channels, _holds],
+}
+
+
+def _check_message(problem: Problem) -> checks.CheckMessage:
+    level: Any = checks.Warning if problem.warning else checks.Error
+    return level(problem.message, hint=problem.hint or None, id=f"{PREFIX}{problem.code}")
+
+
+@checks.register()
+def check_settings(app_configs=None, **kwargs) -> list[checks.CheckMessage]:
+    """Every problem of every setting this package reads, each by its exact key.
+
+    Runs with plain ``manage.py check`` (no database): bad values, handler/creator entries
+    that cannot be imported, unknown channel, option or category keys (with a suggestion),
+    every missing required key of a configured channel, missing SDKs, and settings named
+    ``NOTIFICATION_SYSTEM_*`` that the package does not read.
+    """
+    problems = settings_problems(EXTRA_VALIDATORS) + undeclared_problems()
+    return [_check_message(problem) for problem in problems]
 
 
 @checks.register(checks.Tags.database)

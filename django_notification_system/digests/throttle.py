@@ -25,90 +25,23 @@ batch, so the limit is exact for one worker and may be passed by a batch in flig
 
 from __future__ import annotations
 
-import re
 import uuid
 from collections import Counter, defaultdict
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.db.models import Count, Min, Q
 
+from ..conf.categories import throttle_configs
+from ..conf.category_options import ThrottleConfig
+from ..conf.category_options import parse_throttle as parse_throttle
 from ..dispatch.locking import retry_if_locked
 from ..dispatch.record import per_row
-from ..exceptions import NotificationSystemConfigurationError
 from ..models import Notification
-from ..preferences import Category, categories
 from .hold import hold_rows
-from .options import channel_names, option_dict, option_problem
-
-OVER_LIMIT = ("digest", "defer", "drop")
-THROTTLE_KEYS = ("channels", "rate", "over_limit")
-PERIODS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
-_RATE = re.compile(r"^\s*(\d+)\s*/\s*([smhd])\s*$")
 
 #: Summary keys of what throttles did to a batch's rows.
 THROTTLED_HELD = "THROTTLED (held for a digest)"
 THROTTLED_DEFERRED = "THROTTLED (deferred)"
-
-
-@dataclass(frozen=True)
-class ThrottleConfig:
-    """One category's throttle: ``limit`` messages per ``period`` seconds on ``channels``."""
-
-    category: Category
-    channels: frozenset[str]
-    limit: int
-    period: int
-    over_limit: str = "digest"
-    rate: str = ""
-
-    def reason(self, channel: str) -> str:
-        """Why a row was dropped, for ``last_error``."""
-        return (
-            f"Throttled: more than {self.rate} {self.category.key} notifications on "
-            f"{channel} for this user."
-        )
-
-
-def _problem(key: str, message: str) -> NotificationSystemConfigurationError:
-    return option_problem(key, "throttle", message)
-
-
-def parse_throttle(category: Category) -> ThrottleConfig | None:
-    """The category's throttle settings, ``None`` when it has none; an error naming the key."""
-    options = category.options.get("throttle")
-    if options is None:
-        return None
-    key = category.key
-    option_dict(key, "throttle", options, THROTTLE_KEYS)
-    channels = channel_names(key, "throttle", options)
-    rate = options.get("rate")
-    match = _RATE.match(rate) if isinstance(rate, str) else None
-    if match is None or int(match.group(1)) < 1:
-        raise _problem(key, f'["rate"] must look like "3/h" (N per s, m, h or d), not {rate!r}')
-    over_limit = options.get("over_limit", "digest")
-    if over_limit not in OVER_LIMIT:
-        raise _problem(
-            key, f'["over_limit"] must be one of {", ".join(OVER_LIMIT)}, not {over_limit!r}'
-        )
-    return ThrottleConfig(
-        category=category,
-        channels=frozenset(channels),
-        limit=int(match.group(1)),
-        period=PERIODS[match.group(2)],
-        over_limit=over_limit,
-        rate=f"{int(match.group(1))}/{match.group(2)}",
-    )
-
-
-def throttle_configs() -> dict[str, ThrottleConfig]:
-    """Category key -> throttle, for the non-critical categories that have one."""
-    found = {}
-    for key, category in categories().items():
-        config = parse_throttle(category)
-        if config is not None and not category.critical:
-            found[key] = config
-    return found
 
 
 def _category(notification: Notification) -> str:

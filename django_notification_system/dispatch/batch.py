@@ -20,9 +20,9 @@ from django.db.models import prefetch_related_objects
 from django.utils import timezone
 
 from .. import conf, digests
-from ..configuration import configuration_error_message
 from ..models import Notification
 from ..notification_handlers.base import Outcome
+from ..notification_handlers.problems import configuration_error_message
 from ..preferences.dispatch import disabled_by_preference
 from ..quiet_hours.hold import HELD, hold_for_quiet_hours
 from ..signals import batch_recorded, notifications_settled, send_robust

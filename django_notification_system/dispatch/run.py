@@ -21,7 +21,7 @@ from django.db.models import Count
 from django.utils import timezone
 
 from .. import conf, digests
-from ..configuration import handler_problems
+from ..notification_handlers.problems import handler_problems
 from .batch import INACTIVE_REASON, OPTED_OUT_REASON, RELEASED, Batch
 from .caller_transaction import caller_holds_transaction
 from .claim import claim_batch, due_notifications

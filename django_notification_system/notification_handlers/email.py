@@ -23,6 +23,7 @@ from django.core.mail import EmailMultiAlternatives, get_connection
 from django.utils.html import strip_tags
 
 from .. import conf
+from ..conf import positive_int_option, provider_timeout
 from .base import (
     Delivered,
     Failed,
@@ -33,7 +34,6 @@ from .base import (
     record_outcome,
 )
 from .errors import describe, log_failure, outcome_for_http_status
-from .options import positive_int_option, provider_timeout
 from .pool import ConnectionPool
 
 logger = logging.getLogger(__name__)

@@ -21,11 +21,11 @@ from dataclasses import dataclass
 from typing import Any
 
 from .. import conf
+from ..conf import positive_int_option, provider_timeout
 from ..exceptions import MissingDependency, NotificationSystemConfigurationError
 from ..models.addresses import is_expo_push_token
 from .base import OUTCOME_TYPES, Delivered, Failed, InactiveAddress, Outcome, Retry, record_outcome
 from .errors import describe, log_failure, outcome_for_http_status, retry_after_header
-from .options import positive_int_option, provider_timeout
 from .rate_limit import RateLimiter, shared_limiter
 
 try:  # the 1.5.3 module-level name; the core still imports without the SDK

@@ -18,10 +18,10 @@ from typing import Any
 from django.urls import NoReverseMatch, reverse
 
 from .. import conf
+from ..conf import provider_timeout
 from ..exceptions import MissingDependency, NotificationSystemConfigurationError
 from .base import Delivered, InactiveAddress, OptedOut, Outcome, Retry, record_outcome
 from .errors import describe, log_failure, outcome_for_http_status, parse_retry_after
-from .options import provider_timeout
 
 try:  # the 1.5.3 module-level name; the core still imports without the SDK
     from twilio.rest import Client

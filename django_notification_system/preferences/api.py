@@ -14,9 +14,10 @@ from dataclasses import dataclass
 from django.contrib.auth import get_user_model
 from django.db import router, transaction
 
+from ..conf.names import did_you_mean
 from ..models import NotificationPreference, NotificationTarget
 from ..models.preference import FREQUENCIES, IMMEDIATE
-from .categories import ANY, Category, categories, did_you_mean, get_category
+from .categories import ANY, Category, categories, get_category
 from .resolution import (
     IN_APP_CHANNEL,
     Explanation,
@@ -173,7 +174,7 @@ def _validate(category: str, channel: str, enabled, frequency) -> Category | Non
         known = site_channels()
         if channel not in known:
             raise ValueError(
-                f"Unknown channel {channel!r}.{did_you_mean(channel, known)} "
+                f"Unknown channel {channel!r}.{did_you_mean(channel, known, sentence=True)} "
                 f"Known channels: {', '.join(map(repr, known)) or 'none'}"
             )
     if chosen is not None and chosen.critical and frequency not in (None, IMMEDIATE):

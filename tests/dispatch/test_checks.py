@@ -9,8 +9,8 @@ import pytest
 from django.core import checks
 from django.test import override_settings
 
-from django_notification_system import configuration
 from django_notification_system.checks import check_settings, check_target_handlers
+from django_notification_system.notification_handlers import problems
 from tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -145,8 +145,8 @@ def test_a_configured_channel_whose_sdk_is_missing_names_the_extra(subprocess_en
 
 def test_every_option_a_builtin_handler_reads_is_a_known_option():
     """The spec cannot drift from the handlers: every ``option(CHANNEL, "key")`` is known."""
-    package = Path(configuration.__file__).parent / "notification_handlers"
-    for spec in configuration.BUILTIN_CHANNELS.values():
+    package = Path(problems.__file__).parent
+    for spec in problems.BUILTIN_CHANNELS.values():
         source = (package / f"{spec.module}.py").read_text()
         read = set(re.findall(r"option\(\s*CHANNEL,\s*[\"'](\w+)[\"']", source))
         assert read, spec.module

@@ -10,7 +10,7 @@ import time
 from django.core.management.base import BaseCommand, CommandError
 
 from ... import conf
-from ...configuration import did_you_mean, settings_problems, unknown_targets
+from ...conf.names import did_you_mean
 from ...dispatch.outage import (
     CONNECTION_ERRORS,
     MAX_BACKOFF_SECONDS,
@@ -23,6 +23,7 @@ from ...dispatch.outage import (
 )
 from ...dispatch.record import kept_outcomes
 from ...dispatch.run import RELEASED, RunSummary, process_notifications
+from ...notification_handlers.problems import settings_problems, unknown_targets
 from ..errors import database_errors_reported
 
 #: Bounds of ``--interval`` in seconds: below 1 s a loop only burns CPU and log lines.

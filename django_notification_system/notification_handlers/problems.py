@@ -1,25 +1,27 @@
-"""Find configuration mistakes before they cost a notification, as one message each.
+"""Find channel and handler-module mistakes before they cost a notification, one message each.
 
 The system checks (``manage.py check``), ``process_notifications --dry-run`` and the
 dispatcher's configuration-error path all ask this module, so a typo is reported the same
 way everywhere: by setting name, with a "did you mean" suggestion, every missing key of a
-channel in one message, and the ``pip install`` line of a missing SDK.
+channel in one message, and the ``pip install`` line of a missing SDK. It is about handler
+modules, so it lives beside them: it reads ``conf`` and the models, nothing above.
 """
 
 from __future__ import annotations
 
-import difflib
 import importlib
 import pkgutil
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import ModuleType
 
 from django.core.exceptions import ImproperlyConfigured
+from django.utils.module_loading import import_string
 
-from . import conf
-from .notification_handlers.loading import _is_directory_entry, find_module
+from .. import conf
+from ..conf.names import did_you_mean
+from .loading import _is_directory_entry, find_module
 
 TARGETS = "NOTIFICATION_SYSTEM_TARGETS"
 
@@ -86,12 +88,6 @@ BUILTIN_CHANNELS: dict[str, ChannelSpec] = {
 _BUILTIN_BY_MODULE = {spec.module: spec for spec in BUILTIN_CHANNELS.values()}
 
 
-def did_you_mean(word: str, candidates: Iterable[str]) -> str:
-    """`` (did you mean 'x'?)`` for the closest candidate, or ``""``."""
-    close = difflib.get_close_matches(word, sorted(set(candidates)), n=1, cutoff=0.6)
-    return f" (did you mean {close[0]!r}?)" if close else ""
-
-
 def _describe(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {exc}"
 
@@ -99,12 +95,8 @@ def _describe(exc: BaseException) -> str:
 # -- NOTIFICATION_SYSTEM_HANDLERS / _CREATORS ----------------------------------------------
 
 
-def module_path_problems(setting: str) -> list[str]:
+def module_entry_problems(setting: str, entries: Sequence[str]) -> list[str]:
     """Entries of a module-path setting that are neither importable nor a directory."""
-    try:
-        entries = conf.module_paths(setting)
-    except ImproperlyConfigured as exc:
-        return [str(exc)]
     problems = []
     for entry in entries:
         if _is_directory_entry(entry):
@@ -116,6 +108,15 @@ def module_path_problems(setting: str) -> list[str]:
         except Exception as exc:
             problems.append(f"{setting} entry {entry!r} cannot be imported: {_describe(exc)}")
     return problems
+
+
+def module_path_problems(setting: str) -> list[str]:
+    """What is wrong with a module-path setting: its shape, else each unusable entry."""
+    try:
+        entries = conf.module_paths(setting)
+    except ImproperlyConfigured as exc:
+        return [str(exc)]
+    return module_entry_problems(setting, entries)
 
 
 # -- NOTIFICATION_SYSTEM_TARGETS -----------------------------------------------------------
@@ -208,8 +209,6 @@ def channel_problems(spec: ChannelSpec, options: object) -> list[str]:
     if sdk:
         problems.append(sdk)
     if not problems and spec.validate:
-        from django.utils.module_loading import import_string
-
         try:
             import_string(spec.validate)()
         except ImproperlyConfigured as exc:
@@ -217,12 +216,22 @@ def channel_problems(spec: ChannelSpec, options: object) -> list[str]:
     return problems
 
 
-def _known_channel_keys() -> set[str]:
-    """Built-in channel keys and the names of the modules under each handler entry."""
-    keys = set(BUILTIN_CHANNELS)
+#: Modules of this package that are helpers, not channels.
+NOT_CHANNELS = frozenset({"base", "errors", "loading", "pool", "problems", "rate_limit"})
+
+
+def known_channel_names() -> list[str]:
+    """Channel names a handler module exists for, as far as can be listed without importing
+    a channel: the built-ins, the modules of each dotted ``NOTIFICATION_SYSTEM_HANDLERS``
+    entry and the ``.py`` files of each directory entry. Used for "did you mean" hints."""
+    names = {
+        info.name
+        for info in pkgutil.iter_modules([str(Path(__file__).parent)])
+        if info.name not in NOT_CHANNELS
+    }
     for entry in _module_entries("NOTIFICATION_SYSTEM_HANDLERS"):
         if _is_directory_entry(entry):
-            keys.update(path.stem for path in Path(entry).glob("*.py"))
+            names.update(p.stem for p in Path(entry).glob("*.py") if p.stem != "__init__")
             continue
         try:
             package = importlib.import_module(entry)
@@ -230,10 +239,19 @@ def _known_channel_keys() -> set[str]:
             continue
         paths = getattr(package, "__path__", None)
         if paths is None:
-            keys.add(entry.rsplit(".", 1)[-1])
+            names.add(entry.rsplit(".", 1)[-1])
         else:
-            keys.update(info.name for info in pkgutil.iter_modules(paths))
-    return keys
+            names.update(info.name for info in pkgutil.iter_modules(paths))
+    return sorted(names)
+
+
+def has_handler(channel: str) -> bool:
+    """Whether a handler module serves ``channel`` (one that fails to import counts: that is
+    reported by the target check and the dispatcher, with its error)."""
+    try:
+        return find_module(channel, "handlers") is not None
+    except (ImportError, ImproperlyConfigured):
+        return True
 
 
 def _module_entries(setting: str) -> list[str]:
@@ -243,17 +261,13 @@ def _module_entries(setting: str) -> list[str]:
         return []
 
 
-def target_problems() -> list[str]:
-    """Unknown channel keys and every problem of each configured channel."""
-    try:
-        targets = conf.targets()
-    except ImproperlyConfigured as exc:
-        return [str(exc)]
+def targets_problems(targets: dict) -> list[str]:
+    """Unknown channel keys of ``targets`` and every problem of each configured channel."""
     problems = []
     for key, options in targets.items():
         spec = channel_spec(str(key))
         if spec is None:
-            known = _known_channel_keys() | set(_BUILTIN_BY_MODULE)
+            known = set(BUILTIN_CHANNELS) | set(known_channel_names())
             hint = (
                 f" (did you mean {_BUILTIN_BY_MODULE[key].key!r}?)"
                 if key in _BUILTIN_BY_MODULE
@@ -267,6 +281,15 @@ def target_problems() -> list[str]:
             continue
         problems.extend(channel_problems(spec, options))
     return problems
+
+
+def target_problems() -> list[str]:
+    """What is wrong with ``NOTIFICATION_SYSTEM_TARGETS``: its shape, else each channel."""
+    try:
+        targets = conf.targets()
+    except ImproperlyConfigured as exc:
+        return [str(exc)]
+    return targets_problems(targets)
 
 
 def settings_problems() -> list[str]:
@@ -323,7 +346,7 @@ def configuration_error_message(module_name: str, exc: BaseException) -> str:
 
 def unknown_targets(names: Sequence[str]) -> tuple[list[str], list[str]]:
     """(names matching no target name or module name, every known name) for ``--target``."""
-    from .models import NotificationTarget
+    from ..models import NotificationTarget
 
     rows = NotificationTarget.objects.values_list("name", "notification_module_name")
     known = sorted({value for row in rows for value in row})
