@@ -197,8 +197,9 @@ def undeclared_problems(names: Iterable[str] | None = None) -> list[Problem]:
     names = dir(settings) if names is None else names
     problems = []
     for name in sorted(n for n in names if n.startswith(PREFIX) and n not in REGISTRY):
-        suggestion = closest(name, REGISTRY)
-        hint = f"; did you mean {suggestion}?" if suggestion else "."
+        # Compared without the prefix they share, which would make every name look close.
+        suggestion = closest(name[len(PREFIX) :], [known[len(PREFIX) :] for known in REGISTRY])
+        hint = f"; did you mean {PREFIX}{suggestion}?" if suggestion else "."
         problems.append(
             Problem(
                 f"{name} is not a django-notification-system setting and is ignored{hint}",
