@@ -70,7 +70,8 @@ def _category_channels(name: str, declared: dict) -> list[Problem]:
                     f'{name}["{category.key}"] names channel {channel!r}, but no handler '
                     f"module provides it.{did_you_mean(channel, known, sentence=True)}",
                     "E008",
-                    f"{_CHANNELS_HINT[:-1]}; known: {', '.join(known)}",
+                    "Channels are targets' notification_module_name values; known: "
+                    + ", ".join(known),
                 )
             )
     return problems
@@ -86,7 +87,7 @@ def _template_problem(template: str) -> str | None:
     return None
 
 
-def _holds(name: str, declared: dict) -> list[Problem]:
+def _digests_and_throttles(name: str, declared: dict) -> list[Problem]:
     """A valid ``digest`` or ``throttle`` needs its templates and a handler per channel."""
     problems = []
     for key, category in declared.items():
@@ -141,7 +142,7 @@ EXTRA_VALIDATORS: dict[str, list[ExtraValidator]] = {
     "NOTIFICATION_SYSTEM_CREATORS": [_module_entries],
     "NOTIFICATION_SYSTEM_TARGETS": [_targets],
     "NOTIFICATION_SYSTEM_ENQUEUE_ON_CREATE": [_enqueue_backend],
-    CATEGORIES: [_unsubscribe_links, _category_channels, _holds],
+    CATEGORIES: [_unsubscribe_links, _category_channels, _digests_and_throttles],
 }
 
 
