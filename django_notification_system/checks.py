@@ -124,3 +124,19 @@ def check_target_handlers(app_configs=None, databases=None, **kwargs) -> list[ch
                     )
                 )
     return errors
+
+
+@checks.register()
+def check_delivery_rules(app_configs=None, **kwargs) -> list[checks.CheckMessage]:
+    """Every path of ``NOTIFICATION_SYSTEM_DELIVERY_RULES`` must name a ``Rule`` subclass."""
+    from django.conf import settings
+
+    from .rules.checks import rule_problems
+
+    paths = getattr(settings, "NOTIFICATION_SYSTEM_DELIVERY_RULES", None)
+    if paths is None:
+        return []
+    return [
+        checks.Error(problem, id="django_notification_system.E030")
+        for problem in rule_problems(paths)
+    ]
