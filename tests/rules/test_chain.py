@@ -59,8 +59,10 @@ def test_first_decider_wins_and_later_rules_never_see_decided_rows():
     assert statuses[rows[1].pk] == Notification.OPTED_OUT  # the opt-out came first
     assert {statuses[rows[i].pk] for i in (3, 5)} == {Notification.CANCELLED}
     assert {statuses[rows[i].pk] for i in (0, 2, 4)} == {Notification.SCHEDULED}
-    assert x.SEEN["cancel odd"] == [[r.pk for r in rows if r.pk != rows[1].pk]]
-    assert x.SEEN["later"] == [[rows[i].pk for i in (0, 2, 4)]]
+    assert [sorted(pks) for pks in x.SEEN["cancel odd"]] == [
+        sorted(r.pk for r in rows if r.pk != rows[1].pk)
+    ]
+    assert [sorted(pks) for pks in x.SEEN["later"]] == [sorted(rows[i].pk for i in (0, 2, 4))]
     assert summary.counts["CANCELLED"] == 2
     assert summary.counts["LATER"] == 3
     assert Notification.objects.get(pk=rows[3].pk).last_error == "odd one out"
@@ -73,7 +75,8 @@ def test_the_writer_only_touches_rows_still_under_the_claim():
     rows = factories.due_notifications(3)
     token, now = uuid.uuid4(), timezone.now()
     claim_batch(token, 10, due_before=now, now=now, lease=timezone.timedelta(minutes=5))
-    claimed = claimed_notifications(token, now)
+    by_pk = {n.pk: n for n in claimed_notifications(token, now)}
+    claimed = [by_pk[r.pk] for r in rows]
     # Another worker took the first row over after its lease.
     Notification.objects.filter(pk=rows[0].pk).update(claim_token=uuid.uuid4())
     context = RuleContext(now=timezone.now(), claim_token=token)
