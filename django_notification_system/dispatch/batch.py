@@ -72,11 +72,11 @@ class Batch:
         registry: HandlerRegistry,
         summary: RunSummary,
         inline: bool,
-        chain: RuleChain | None = None,
+        chain: RuleChain,
     ) -> None:
         self.token = token
         self.registry = registry
-        self.chain = chain if chain is not None else RuleChain.load()
+        self.chain = chain
         self.summary = summary
         self.inline = inline
         self.pks: list = []

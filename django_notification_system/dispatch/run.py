@@ -38,13 +38,7 @@ from .summary import RunSummary
 
 logger = logging.getLogger(__name__)
 
-#: The 1.5.3-era reasons, kept importable from here; the rules own them now.
-OPTED_OUT_REASON = "The user opted out of notifications."
-INACTIVE_REASON = "The target user record is inactive."
-
 __all__ = [
-    "INACTIVE_REASON",
-    "OPTED_OUT_REASON",
     "RELEASED",
     "RELEASED_RULE_ERROR",
     "HandlerTimeout",
