@@ -38,6 +38,7 @@ DEFAULTS: dict[str, Any] = {
     # Workers: what creators enqueue after commit (None = cron only), and the coalescing window.
     "NOTIFICATION_SYSTEM_ENQUEUE_ON_CREATE": None,
     "NOTIFICATION_SYSTEM_ENQUEUE_COALESCE_SECONDS": 0.2,
+    "NOTIFICATION_SYSTEM_DELIVERY_RULES": None,  # None: rules.DEFAULT_RULES
 }
 
 RETRY_POLICIES = ("fixed", "exponential")
