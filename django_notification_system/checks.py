@@ -28,6 +28,7 @@ from .notification_handlers.problems import (
     module_entry_problems,
     targets_problems,
 )
+from .rules.checks import rule_problems
 
 PREFIX = "django_notification_system."
 _CHANNELS_HINT = "Channels are targets' notification_module_name values."
@@ -137,12 +138,18 @@ def _unsubscribe_links(name: str, declared: dict) -> list[Problem]:
 #: Checks beyond a setting's declared validation, by setting name; each runs on the usable
 #: value. A capability above ``conf`` contributes its check here (e.g. the delivery rules'
 #: "imports and is a Rule subclass").
+def _delivery_rules(name: str, paths: list[str]) -> list[Problem]:
+    """Each path must import and name a ``Rule`` subclass."""
+    return [Problem(problem, "E030") for problem in rule_problems(paths)]
+
+
 EXTRA_VALIDATORS: dict[str, list[ExtraValidator]] = {
     "NOTIFICATION_SYSTEM_HANDLERS": [_module_entries],
     "NOTIFICATION_SYSTEM_CREATORS": [_module_entries],
     "NOTIFICATION_SYSTEM_TARGETS": [_targets],
     "NOTIFICATION_SYSTEM_ENQUEUE_ON_CREATE": [_enqueue_backend],
     CATEGORIES: [_unsubscribe_links, _category_channels, _digests_and_throttles],
+    "NOTIFICATION_SYSTEM_DELIVERY_RULES": [_delivery_rules],
 }
 
 

@@ -32,13 +32,16 @@ MAX_BATCH_SIZE = 100_000
 RETRY_POLICIES = ("fixed", "exponential")
 #: Where creators may enqueue a ``deliver_due`` hint; ``None`` leaves delivery to cron.
 ENQUEUE_BACKENDS = (None, "tasks", "celery")
-#: The built-in delivery-rule chain, in order (``rules.DEFAULT_RULES`` equals it).
+#: The built-in delivery-rule chain, in order (``rules.DEFAULT_RULES`` is this list): who must
+#: get nothing (opt-out, preferences, a dead address) before when (quiet hours, digests)
+#: before how many (throttles).
 DEFAULT_DELIVERY_RULES = [
-    "django_notification_system.rules.opt_out.OptOutRule",
-    "django_notification_system.preferences.rules.PreferenceRule",
-    "django_notification_system.quiet_hours.rules.QuietHoursRule",
-    "django_notification_system.digests.rules.DigestHoldRule",
-    "django_notification_system.digests.rules.ThrottleRule",
+    "django_notification_system.rules.opt_out.OptOut",
+    "django_notification_system.preferences.rules.PreferenceTurnedOff",
+    "django_notification_system.rules.opt_out.InactiveRecord",
+    "django_notification_system.quiet_hours.rules.QuietHours",
+    "django_notification_system.digests.rules.DigestHold",
+    "django_notification_system.digests.rules.Throttle",
 ]
 
 _MODULE_PATHS_HINT = "Entries are dotted module paths or directories (see docs/settings.rst)."

@@ -10,23 +10,21 @@ notifications reach a user per period on a channel (see :mod:`.throttle`).
 """
 
 from .config import DigestConfig, digest_configs, parse_digest
-from .dispatch import after_run, before_run
 from .flush import FlushSummary, flush_due_digests
-from .hold import HELD_FOR_DIGEST, hold_for_digests
+from .hold import HELD_FOR_DIGEST
+from .rules import DigestHold, Throttle
 from .settle import settle_carried_items
-from .throttle import ThrottleConfig, apply_throttles, parse_throttle, throttle_configs
+from .throttle import ThrottleConfig, parse_throttle, throttle_configs
 
 __all__ = [
     "HELD_FOR_DIGEST",
     "DigestConfig",
+    "DigestHold",
     "FlushSummary",
+    "Throttle",
     "ThrottleConfig",
-    "after_run",
-    "apply_throttles",
-    "before_run",
     "digest_configs",
     "flush_due_digests",
-    "hold_for_digests",
     "parse_digest",
     "parse_throttle",
     "settle_carried_items",

@@ -6,12 +6,13 @@ holds ``max_items`` items. Exactly once, with any number of workers:
 1. **Claim** (one short transaction): closed windows are taken under a claim token and a
    lease, ``FOR UPDATE SKIP LOCKED`` on PostgreSQL, a compare-and-set ``UPDATE`` on SQLite,
    so each window is flushed by one worker at a time; a crashed worker's claim runs out.
-2. **Flush** (one short transaction per batch of windows, no network): the held items are
-   read (and locked on PostgreSQL), preferences and opt-outs are checked again (items now
-   turned off are settled OPTED OUT), one digest notification per window is created, and the
-   items are pointed at it by an ``UPDATE`` guarded by ``status=HELD, digest=NULL``. If any
-   item changed meanwhile the whole transaction rolls back and nothing is half done. An item
-   held after the items were read is not touched: it stays in the window for the next digest.
+2. **Flush** (one short transaction per batch of windows, no network): the held items are read
+   (and locked on PostgreSQL), the delivery rules that hold at flush time (the opt-out and
+   preferences) are asked again (items now turned off are settled OPTED OUT), one digest
+   notification per window is created, and the items are pointed at it by an ``UPDATE`` guarded
+   by ``status=HELD, digest=NULL``. If any item changed meanwhile the whole transaction rolls
+   back and nothing is half done. An item held after the items were read is not touched: it
+   stays in the window for the next digest.
 3. **Send**: the digest is an ordinary SCHEDULED notification, delivered (and retried) by the
    dispatcher like any other; its items take its final status (:func:`settle_carried_items`).
 
@@ -27,35 +28,24 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from django.db import connection, transaction
-from django.db.models import (
-    Case,
-    CharField,
-    Exists,
-    F,
-    OuterRef,
-    Q,
-    QuerySet,
-    Subquery,
-    Value,
-    When,
-)
-from django.db.models.functions import Coalesce
+from django.db import connection, router, transaction
+from django.db.models import F, OuterRef, Q, QuerySet, Subquery
 from django.template import TemplateDoesNotExist, TemplateSyntaxError
 from django.utils import timezone
 
+from ..dispatch.decisions import RuleContext
 from ..dispatch.locking import retry_if_locked
 from ..dispatch.record import per_row
-from ..models import DigestWindow, Notification, NotificationOptOut, NotificationPreference
-from ..models.preference import HOURLY, IMMEDIATE
-from ..preferences import ANY, categories
-from ..preferences.dispatch import disabled_by_preference
+from ..dispatch.rules_chain import RuleChain
+from ..models import DigestWindow, Notification
+from ..models.preference import HOURLY
+from ..preferences import categories
+from ..preferences.resolution import frequency_expression
 from .config import DEFAULT_MAX_ITEMS, digest_configs
 from .render import render_digest
 
 logger = logging.getLogger(__name__)
 
-OPTED_OUT_REASON = "The user opted out of notifications."
 #: Batches rolled back by a concurrent change after which a run stops flushing (next run).
 MAX_CONFLICTS = 3
 #: What a flush reads of a held item: what templates and the preference re-check use.
@@ -96,24 +86,13 @@ def held_items() -> QuerySet:
 
 
 def current_frequency():
-    """SQL: the window's user's frequency for its (category, channel) now, by the same
-    precedence as :func:`~django_notification_system.preferences.resolution.resolve_frequency`
-    (critical categories aside: the caller handles them)."""
-    channel = OuterRef("target_user_record__target__notification_module_name")
-    deciding_row = (
-        NotificationPreference.objects.filter(
-            Q(category=OuterRef("category")) | Q(category=ANY),
-            Q(channel=channel) | Q(channel=ANY),
-            user=OuterRef("target_user_record__user_id"),
-            frequency__isnull=False,
-        )
-        .order_by(
-            Case(When(category=ANY, then=Value(1)), default=Value(0)),
-            Case(When(channel=ANY, then=Value(1)), default=Value(0)),
-        )
-        .values("frequency")[:1]
+    """SQL: the window's user's frequency for its (category, channel) now (see
+    :func:`~django_notification_system.preferences.resolution.frequency_expression`)."""
+    return frequency_expression(
+        "target_user_record__user_id",
+        "category",
+        "target_user_record__target__notification_module_name",
     )
-    return Coalesce(Subquery(deciding_row), Value(IMMEDIATE), output_field=CharField())
 
 
 def closed_windows(now: datetime, targets: Sequence[str] | None = None) -> QuerySet:
@@ -208,15 +187,11 @@ def _claimed_windows(token: uuid.UUID) -> list[DigestWindow]:
 
 
 def _held_items_of(windows: list[DigestWindow]) -> list[Notification]:
-    opted_out = NotificationOptOut.objects.filter(
-        user_id=OuterRef("target_user_record__user_id"), active=True
-    )
     items = (
         held_items()
         .filter(digest_window__in=[w.pk for w in windows])
         .select_related("target_user_record__target")
         .only(*ITEM_FIELDS)
-        .annotate(user_opted_out=Exists(opted_out))
         .order_by("scheduled_delivery", "created_date", "pk")
     )
     return list(_lock(items))
@@ -249,18 +224,22 @@ def _new_digest(window: DigestWindow, items: list, title: str, body: str, now) -
     )
 
 
+def turned_away(items: list, now: datetime) -> dict:
+    """item pk -> reason, for the items a delivery rule checked at flush time (the opt-out,
+    preferences: ``Rule.checked_at_flush``) would now settle; the rules' own reasons."""
+    chain = RuleChain([r for r in RuleChain.load().rules if getattr(r, "checked_at_flush", False)])
+    context = RuleContext(now=now, using=router.db_for_write(Notification))
+    return {item.pk: decision.reason for item, decision in chain.decide(items, context)}
+
+
 def _plan(windows: list[DigestWindow], items: list, now, summary: FlushSummary) -> _Plan:
     configs = digest_configs()
     declared = categories()
     plan = _Plan()
-    turned_off = disabled_by_preference(items)
+    plan.opted_out = turned_away(items, now) if items else {}
     by_window: dict = defaultdict(list)
     for item in items:
-        if item.user_opted_out:
-            plan.opted_out[item.pk] = OPTED_OUT_REASON
-        elif item.pk in turned_off:
-            plan.opted_out[item.pk] = turned_off[item.pk]
-        else:
+        if item.pk not in plan.opted_out:
             by_window[item.digest_window_id].append(item)
     for window in windows:
         config = configs.get(window.category)

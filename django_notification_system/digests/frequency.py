@@ -11,6 +11,7 @@ Critical categories are never held.
 from __future__ import annotations
 
 import zoneinfo
+from collections.abc import Sequence
 from datetime import datetime, time, timedelta
 
 from .. import conf
@@ -43,17 +44,20 @@ def due_at(frequency: str, held: datetime, tz: zoneinfo.ZoneInfo, hour: int, wee
     return due
 
 
-def held_by_frequency(to_send: dict[str, list], now: datetime) -> dict:
-    """``{row: (frequency, due)}`` for the rows of ``to_send`` their user's frequency holds.
+def held_by_frequency(rows: Sequence, now: datetime) -> dict:
+    """``{row: (frequency, due)}`` for the ``rows`` their user's frequency holds.
 
     One query for the frequencies when the batch has rows of a declared, non-critical
     category (none otherwise), one for the users' time zones when a row is daily or weekly.
     Digests themselves are never held again.
     """
-    declared = categories() if to_send else {}
+    declared = categories() if rows else {}
     candidates = {
-        row: (row.target_user_record.user_id, row.__dict__.get("category") or "", channel)
-        for channel, rows in to_send.items()
+        row: (
+            row.target_user_record.user_id,
+            row.__dict__.get("category") or "",
+            row.target_user_record.target.notification_module_name,
+        )
         for row in rows
         if not row.__dict__.get("is_digest")
         and (category := declared.get(row.__dict__.get("category") or "")) is not None

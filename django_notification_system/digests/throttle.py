@@ -6,10 +6,10 @@
         "throttle": {"channels": ["twilio"], "rate": "3/h", "over_limit": "digest"},
     }
 
-``rate`` is ``"N/s"``, ``"N/m"``, ``"N/h"`` or ``"N/d"``. Enforced by the dispatcher on each
-claimed batch: the messages sent in the last period are counted in one query for the whole
-batch, the batch's rows are let through oldest first while the allowance lasts, and the rest
-are, by ``over_limit``:
+``rate`` is ``"N/s"``, ``"N/m"``, ``"N/h"`` or ``"N/d"``. Enforced by the throttle rule
+(:class:`~.rules.Throttle`) on each claimed batch: the messages sent in the last period are
+counted in one query for the whole batch, the batch's rows are let through oldest first while
+the allowance lasts, and the rest are, by ``over_limit``:
 
 ``"digest"`` (default)
    held in their digest window until the limit allows, then sent together as one digest;
@@ -26,7 +26,8 @@ batch, so the limit is exact for one worker and may be passed by a batch in flig
 from __future__ import annotations
 
 import uuid
-from collections import Counter, defaultdict
+from collections import defaultdict
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 
 from django.db.models import Count, Min, Q
@@ -35,9 +36,7 @@ from ..conf.categories import throttle_configs
 from ..conf.category_options import ThrottleConfig
 from ..conf.category_options import parse_throttle as parse_throttle
 from ..dispatch.locking import retry_if_locked
-from ..dispatch.record import per_row
 from ..models import Notification
-from .hold import hold_rows
 
 #: Summary keys of what throttles did to a batch's rows.
 THROTTLED_HELD = "THROTTLED (held for a digest)"
@@ -85,21 +84,19 @@ def recent_sends(
     }
 
 
-def over_limit_rows(
-    token: uuid.UUID, to_send: dict[str, list], now: datetime
-) -> dict[str, list[tuple]]:
+def over_limit_rows(token: uuid.UUID, rows: Sequence, now: datetime) -> dict[str, list[tuple]]:
     """over_limit -> [(row, config, when the limit allows)] for the rows past their limit.
 
     Runs no query when no row of the batch is throttled, one otherwise.
     """
-    configs = throttle_configs() if to_send else {}
+    configs = throttle_configs() if rows else {}
     candidates: dict = defaultdict(list)
-    for channel, rows in to_send.items():
-        for row in rows:
-            config = configs.get(_category(row))
-            if config and channel in config.channels and not row.__dict__.get("is_digest"):
-                key = (row.target_user_record.user_id, channel, config.category.key)
-                candidates[key].append(row)
+    for row in rows:
+        config = configs.get(_category(row))
+        channel = row.target_user_record.target.notification_module_name
+        if config and channel in config.channels and not row.__dict__.get("is_digest"):
+            key = (row.target_user_record.user_id, channel, config.category.key)
+            candidates[key].append(row)
     if not candidates:
         return {}
     sent = recent_sends(token, set(candidates), configs, now)
@@ -112,51 +109,3 @@ def over_limit_rows(
         ordered = sorted(rows, key=lambda r: r.scheduled_delivery)
         found[config.over_limit].extend((row, config, allowed_at) for row in ordered[allowance:])
     return found
-
-
-def _defer(token: uuid.UUID, items: list[tuple], now: datetime) -> int:
-    field = Notification._meta.get_field("scheduled_delivery")
-    times = {row.pk: allowed_at for row, _, allowed_at in items}
-    guarded = Notification.objects.filter(
-        pk__in=list(times), claim_token=token, status=Notification.SENDING
-    )
-    return retry_if_locked(
-        lambda: guarded.update(
-            status=Notification.SCHEDULED,
-            attempted_delivery=None,
-            scheduled_delivery=per_row(field, times),
-            lease_expires_at=None,
-            claim_token=None,
-            modified_date=now,
-        )
-    )
-
-
-def apply_throttles(
-    token: uuid.UUID, to_send: dict[str, list], to_settle: dict[tuple, list], now: datetime
-) -> Counter:
-    """Take the rows past their limit out of ``to_send``: hold, defer, or add them to
-    ``to_settle`` (CANCELLED with the reason). Returns counts for the run's summary.
-
-    Constant queries per batch: none without throttled rows; otherwise one count, plus at
-    most three writes (create windows, read them, hold) and one deferral UPDATE.
-    """
-    found = over_limit_rows(token, to_send, now)
-    if not found:
-        return Counter()
-    counts: Counter = Counter()
-    if found.get("digest"):
-        held = [row for row, _, _ in found["digest"]]
-        until = {row.pk: allowed_at for row, _, allowed_at in found["digest"]}
-        counts[THROTTLED_HELD] += hold_rows(token, held, now, until=until)
-    if found.get("defer"):
-        counts[THROTTLED_DEFERRED] += _defer(token, found["defer"], now)
-    for row, config, _ in found.get("drop", []):
-        channel = row.target_user_record.target.notification_module_name
-        to_settle[(Notification.CANCELLED, config.reason(channel))].append(row)
-    taken = {row.pk for items in found.values() for row, _, _ in items}
-    for channel in list(to_send):
-        to_send[channel] = [n for n in to_send[channel] if n.pk not in taken]
-        if not to_send[channel]:
-            del to_send[channel]
-    return counts

@@ -1,7 +1,8 @@
 """One claimed batch, in three steps the run can overlap with other batches' steps.
 
-``prepare`` (dispatcher thread, database): split the rows by channel, settle those that
-must not be sent, load users for handlers that read them. ``start``: one handler call
+``prepare`` (dispatcher thread, database): run the delivery-rule chain over the rows and
+write its decisions (see :mod:`.rules_chain`), split the rest by channel, load users for
+handlers that read them. ``start``: one handler call
 per channel, each on its own thread, so a slow channel does not hold up the others.
 ``wait`` for the calls (until the handler timeout at most), then ``record`` every
 outcome in one short transaction. No transaction is open on the dispatcher's thread
@@ -16,28 +17,29 @@ import time
 import uuid
 from collections import defaultdict
 
+from django.db import router
 from django.db.models import prefetch_related_objects
 from django.utils import timezone
 
-from .. import conf, digests
+from .. import conf
 from ..models import Notification
 from ..notification_handlers.base import Outcome
 from ..notification_handlers.problems import configuration_error_message
-from ..preferences.dispatch import disabled_by_preference
-from ..quiet_hours.hold import HELD, hold_for_quiet_hours
 from ..signals import batch_recorded, notifications_settled, send_robust
+from .decisions import RuleContext, write_decisions
 from .locking import retry_if_locked
 from .record import DeliveryResult, record_batch, release_unsent, settle, status_for
 from .registry import CONFIGURATION_ERRORS, Handler, HandlerRegistry, NoHandler
+from .rules_chain import RuleChain, RuleFailed
 from .send import HandlerCall
 from .summary import RunSummary
 
 logger = logging.getLogger(__name__)
 
-OPTED_OUT_REASON = "The user opted out of notifications."
-INACTIVE_REASON = "The target user record is inactive."
 #: Summary key of rows handed back (as RETRY, attempt not counted) after a configuration error.
 RELEASED = "RELEASED"
+#: Summary key of rows handed back unsent, due again, because a delivery rule raised.
+RELEASED_RULE_ERROR = "RELEASED (rule error)"
 
 
 def _saved_by_handler(token: uuid.UUID, notifications: list) -> dict:
@@ -65,10 +67,16 @@ class Batch:
     """One claimed batch: split it, settle what must not be sent, send by channel, record."""
 
     def __init__(
-        self, token: uuid.UUID, registry: HandlerRegistry, summary: RunSummary, inline: bool
+        self,
+        token: uuid.UUID,
+        registry: HandlerRegistry,
+        summary: RunSummary,
+        inline: bool,
+        chain: RuleChain,
     ) -> None:
         self.token = token
         self.registry = registry
+        self.chain = chain
         self.summary = summary
         self.inline = inline
         self.pks: list = []
@@ -82,19 +90,26 @@ class Batch:
         self.misconfigured: list[tuple[str, list, BaseException]] = []
 
     def prepare(self, notifications: list[Notification]) -> None:
-        """Split by channel and settle what must not be sent (dispatcher thread)."""
+        """Run the rule chain, write its decisions, split the rest by channel (dispatcher
+        thread). A rule that raises hands the whole batch back unsent (see
+        :meth:`release_after_rule_error`)."""
         self.pks = [n.pk for n in notifications]
-        self.split(notifications)
-        if held := hold_for_quiet_hours(self.token, self.to_send, timezone.now()):
-            self.summary.counts[HELD] += held
-        if held := digests.hold_for_digests(self.token, self.to_send, timezone.now()):
-            self.summary.counts[digests.HELD_FOR_DIGEST] += held
-        self.summary.counts.update(
-            digests.apply_throttles(self.token, self.to_send, self.to_settle, timezone.now())
+        context = RuleContext(
+            now=timezone.now(), using=router.db_for_write(Notification), claim_token=self.token
         )
+        try:
+            decided = self.chain.decide(notifications, context)
+        except RuleFailed as exc:
+            self.release_after_rule_error(notifications, exc)
+            return
+        if decided:
+            self.summary.counts.update(write_decisions(self.token, decided, context))
+        taken = {n.pk for n, _ in decided}
+        for notification in notifications:
+            if notification.pk not in taken:
+                module_name = notification.target_user_record.target.notification_module_name
+                self.to_send[module_name].append(notification)
         self.resolve_handlers()
-        for (status, reason), rows in self.to_settle.items():
-            self.settle(rows, status, reason)
         for module_name, rows in self.to_send.items():
             if self.handlers[module_name].needs_user:
                 prefetch_related_objects([n.target_user_record for n in rows], "user")
@@ -141,21 +156,24 @@ class Batch:
         self.summary.released_unsent += released
         self.summary.claimed -= len(pks)
 
-    def split(self, notifications: list[Notification]) -> None:
-        turned_off = disabled_by_preference(notifications)  # pk -> reason, one query
-        for notification in notifications:
-            record = notification.target_user_record
-            if notification.user_opted_out:
-                self.to_settle[(Notification.OPTED_OUT, OPTED_OUT_REASON)].append(notification)
-            elif notification.pk in turned_off:
-                reason = turned_off[notification.pk]
-                self.to_settle[(Notification.OPTED_OUT, reason)].append(notification)
-            elif not record.active:
-                self.to_settle[(Notification.INACTIVE_DEVICE, INACTIVE_REASON)].append(
-                    notification
-                )
-            else:
-                self.to_send[record.target.notification_module_name].append(notification)
+    def release_after_rule_error(self, notifications: list, exc: RuleFailed) -> None:
+        """A rule raised: hand every row back unsent, no attempt counted, due again now.
+
+        Due at the release time, after the run's ``due_before``: another worker or the next
+        run claims them at once, this run goes on with the next batch instead of taking the
+        same rows again. The log names the rule and the error's type, never message data.
+        """
+        logger.error(
+            "delivery rule %r raised %s; %d rows released unsent",
+            exc.rule,
+            type(exc.error).__name__,
+            len(notifications),
+            exc_info=exc.error,
+        )
+        self.summary.rule_errors.setdefault(exc.rule, f"raised {type(exc.error).__name__}")
+        now = timezone.now()
+        released = release_unsent(self.token, self.pks, now, due=now)
+        self.summary.counts[RELEASED_RULE_ERROR] += released
 
     def resolve_handlers(self) -> None:
         for module_name in list(self.to_send):

@@ -280,13 +280,16 @@ def settle(token: uuid.UUID, notifications: Sequence[Notification], status: str,
     return retry_if_locked(lambda: _guarded(token, pks).update(**values))
 
 
-def release_unsent(token: uuid.UUID, pks: Sequence, now: datetime) -> int:
+def release_unsent(
+    token: uuid.UUID, pks: Sequence, now: datetime, due: datetime | None = None
+) -> int:
     """Hand claimed rows that were never sent back as they were (one UPDATE).
 
     Used for a batch claimed ahead that the run will not send (it is stopping): rows
     that were retried before go back to RETRY, the others to SCHEDULED, due at once,
     with no attempt counted and ``last_error`` untouched (a row never attempted gets its
-    ``attempted_delivery`` cleared again).
+    ``attempted_delivery`` cleared again). ``due`` moves ``scheduled_delivery`` (after a
+    rule raised: due again, but not within the same run).
     """
     pending = Case(
         When(retry_attempts=0, then=Value(Notification.SCHEDULED)),
@@ -299,6 +302,8 @@ def release_unsent(token: uuid.UUID, pks: Sequence, now: datetime) -> int:
         output_field=_field("attempted_delivery"),
     )
     values = {"status": pending, "attempted_delivery": attempted, **_released(now)}
+    if due is not None:
+        values["scheduled_delivery"] = due
     return retry_if_locked(lambda: _guarded(token, pks).update(**values))
 
 

@@ -1,4 +1,4 @@
-"""The dispatch loop: claim a batch, settle what must not be sent, send, record, repeat.
+"""The dispatch loop: claim a batch, run the delivery rules, send, record, repeat.
 
 ``process_notifications`` is the one function the management command wraps; Celery
 tasks or views can call it the same way. The database work overlaps the send: while
@@ -17,26 +17,30 @@ import uuid
 from collections.abc import Callable, Sequence
 from datetime import timedelta
 
+from django.core.exceptions import ImproperlyConfigured
+from django.db import router
 from django.db.models import Count
 from django.utils import timezone
 
-from .. import conf, digests
+from .. import conf
+from ..models import Notification
 from ..notification_handlers.problems import handler_problems
-from .batch import INACTIVE_REASON, OPTED_OUT_REASON, RELEASED, Batch
+from .batch import RELEASED, RELEASED_RULE_ERROR, Batch
 from .caller_transaction import caller_holds_transaction
 from .claim import claim_batch, due_notifications
+from .decisions import RuleContext
 from .load import claimed_notifications
 from .record import record_kept_batches
 from .registry import HandlerRegistry
+from .rules_chain import SETTING, RuleChain
 from .send import HandlerTimeout, send_with_handler
 from .summary import RunSummary
 
 logger = logging.getLogger(__name__)
 
 __all__ = [
-    "INACTIVE_REASON",
-    "OPTED_OUT_REASON",
     "RELEASED",
+    "RELEASED_RULE_ERROR",
     "HandlerTimeout",
     "RunSummary",
     "process_notifications",
@@ -83,7 +87,15 @@ def _run(summary, registry, batch_size, limit, targets, dry_run, should_stop, on
         return
     size = batch_size or conf.batch_size()
     lease = timedelta(seconds=conf.lease_seconds())
-    summary.counts.update(digests.before_run(size, lease, targets))
+    try:
+        chain = RuleChain.load()  # once per run
+    except ImproperlyConfigured as exc:
+        logger.error("no run: %s", exc)
+        summary.rule_errors[SETTING] = str(exc)
+        return
+    summary.counts.update(
+        chain.run_hook("before_run", _run_context(size, lease, targets), summary.rule_errors)
+    )
     due_before = timezone.now()
     counts, lost = record_kept_batches(due_before)  # sent before a database outage
     summary.counts.update(counts)
@@ -98,23 +110,48 @@ def _run(summary, registry, batch_size, limit, targets, dry_run, should_stop, on
         summary=summary,
         should_stop=should_stop,
         inline=caller_holds_transaction(),
+        chain=chain,
     )
     if claims.inline:
         _run_in_order(claims, on_batch)
     else:
         _run_overlapped(claims, on_batch)
-    summary.counts.update(digests.after_run())
+    summary.counts.update(
+        chain.run_hook("after_run", _run_context(size, lease, targets), summary.rule_errors)
+    )
+
+
+def _run_context(size: int, lease: timedelta, targets) -> RuleContext:
+    """The context of a rule's ``before_run``/``after_run`` hook: the run's own settings."""
+    return RuleContext(
+        now=timezone.now(),
+        using=router.db_for_write(Notification),
+        batch_size=size,
+        lease=lease,
+        targets=tuple(targets) if targets else None,
+    )
 
 
 class _Claims:
     """Claims, loads and prepares the run's next batch, or says the run is over."""
 
     def __init__(
-        self, *, size, limit, due_before, lease, targets, registry, summary, should_stop, inline
+        self,
+        *,
+        size,
+        limit,
+        due_before,
+        lease,
+        targets,
+        registry,
+        summary,
+        should_stop,
+        inline,
+        chain,
     ) -> None:
         self.size, self.limit, self.due_before, self.lease = size, limit, due_before, lease
         self.targets, self.registry, self.summary = targets, registry, summary
-        self.should_stop, self.inline = should_stop, inline
+        self.should_stop, self.inline, self.chain = should_stop, inline, chain
         self.exhausted = False
         self.target_cache: dict = {}
 
@@ -146,7 +183,7 @@ class _Claims:
             return None
         summary.claimed += count
         summary.batches += 1
-        batch = Batch(token, self.registry, summary, inline=self.inline)
+        batch = Batch(token, self.registry, summary, inline=self.inline, chain=self.chain)
         batch.prepare(claimed_notifications(token, now, self.target_cache))
         return batch
 

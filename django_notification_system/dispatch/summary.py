@@ -17,6 +17,8 @@ class RunSummary:
     batches: int = 0
     lease_lost: int = 0
     configuration_errors: dict[str, str] = field(default_factory=dict)
+    #: Delivery rules that raised (rule name -> what happened); their rows were released.
+    rule_errors: dict[str, str] = field(default_factory=dict)
     due: Counter = field(default_factory=Counter)
     dry_run: bool = False
     #: Rows claimed ahead and handed back unsent because the run stopped.

@@ -4,9 +4,9 @@ Every channel creator (``email``, ``twilio``, ``expo`` and custom ones) is a thi
 over :func:`create_notifications`. Per batch of users it runs a fixed number of queries,
 whatever the batch's size:
 
-1. one ``SELECT`` that tells, per user, whether they opted out, turned the notification's
-   category off on this channel (a correlated subquery, see ``preferences``) or have no
-   active record;
+1. one ``SELECT`` that tells, per user, whether each delivery rule that can be told in SQL
+   lets them through (``Rule.eligible``: the opt-out, the notification's category turned off
+   on this channel, no active record; see docs/delivery_rules.rst);
 2. one ``INSERT ... SELECT ... ON CONFLICT DO NOTHING RETURNING``, which creates a row per
    active record of every eligible user; the unique constraints
    ``dns_notification_unique_pending`` and ``dns_notification_unique_key`` (idempotency
@@ -40,18 +40,19 @@ from urllib.parse import urlsplit
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import NotSupportedError, connections, router, transaction
-from django.db.models import Exists, F, OuterRef, QuerySet, Value
+from django.db.models import F, QuerySet
 from django.utils import timezone
 
+from ..dispatch.rules_chain import RuleChain
 from ..exceptions import NotificationsNotCreated, UserHasNoTargetRecords, UserIsOptedOut
 from ..inbox import groups
 from ..keys.validation import rows_with_key, validate_key
-from ..models import Notification, NotificationOptOut, TargetUserRecord
+from ..models import Notification, TargetUserRecord
 from ..models.extra import extra_fingerprint, validate_extra
 from ..models.notification import check_title
 from ..notification_handlers.loading import find_module
 from ..preferences.categories import Category, get_category
-from ..preferences.resolution import enabled_expression
+from ..rules.base import Scope
 from ..workers.enqueue import after_creation
 
 logger = logging.getLogger(__name__)
@@ -348,35 +349,36 @@ def _create_for_batch(
 ) -> None:
     users = users if users.query.is_sliced else users.order_by()
     user_pks = users.values("pk")
-    active_records = TargetUserRecord.objects.using(db).filter(
-        active=True, target__notification_module_name=channel
-    )
-    opted_out = NotificationOptOut.objects.using(db).filter(active=True)
-    wanted = None if category is None else enabled_expression(category, channel)
+    # The delivery rules that can tell in SQL (opt-out, preferences, an active record): the
+    # same rules the dispatcher runs, asked once per user and once per record.
+    filters = [
+        (rule, condition)
+        for rule in RuleChain.load().rules
+        if hasattr(rule, "eligible")
+        and (condition := rule.eligible(Scope(channel, "pk", None, category, db))) is not None
+    ]
     flags = users.annotate(
-        _dns_opted_out=Exists(opted_out.filter(user=OuterRef("pk"))),
-        _dns_has_record=Exists(active_records.filter(user=OuterRef("pk"))),
-        _dns_wanted=Value(True) if wanted is None else wanted,
-    ).values_list("pk", "_dns_opted_out", "_dns_has_record", "_dns_wanted")
+        **{f"_dns_rule_{i}": condition for i, (_, condition) in enumerate(filters)}
+    ).values_list("pk", *(f"_dns_rule_{i}" for i in range(len(filters))))
     eligible = set()
-    for pk, is_opted_out, has_record, is_wanted in flags:
-        if is_opted_out:
-            result.skipped[pk] = SkipReason.OPTED_OUT
-        elif not is_wanted:
-            result.skipped[pk] = SkipReason.PREFERENCE
-        elif not has_record:
-            result.skipped[pk] = SkipReason.NO_ACTIVE_RECORD
-        else:
+    for pk, *passed in flags:
+        verdicts = zip(filters, passed, strict=True)
+        failed = next((rule for (rule, _), ok in verdicts if not ok), None)
+        if failed is None:
             eligible.add(pk)
+        else:
+            result.skipped[pk] = _skip_reason(failed)
     if not eligible:
         return
-    records = active_records.filter(user__in=user_pks).filter(
-        ~Exists(opted_out.filter(user=OuterRef("user")))
+    records = TargetUserRecord.objects.using(db).filter(
+        target__notification_module_name=channel, user__in=user_pks
     )
-    if wanted is not None:
-        records = records.alias(
-            _dns_wanted=enabled_expression(category, channel, user_ref="user")
-        ).filter(_dns_wanted=True)
+    for i, (rule, _) in enumerate(filters):
+        condition = rule.eligible(Scope(channel, "user", "", category, db))
+        if condition is not None:
+            records = records.alias(**{f"_dns_rule_{i}": condition}).filter(
+                **{f"_dns_rule_{i}": True}
+            )
     if template.group_key and template.scheduled_delivery <= timezone.now():
         created = _insert_grouped(records, template, db)
     else:
@@ -401,6 +403,14 @@ def _create_for_batch(
             unserved.discard(user_pk)
     for pk in unserved:
         result.skipped[pk] = SkipReason.ALREADY_SCHEDULED
+
+
+def _skip_reason(rule) -> SkipReason:
+    """What the report says of a user ``rule`` turned away (a custom reason: preference)."""
+    try:
+        return SkipReason(getattr(rule, "skip_reason", SkipReason.PREFERENCE))
+    except ValueError:
+        return SkipReason.PREFERENCE
 
 
 def _insert_grouped(records: QuerySet, template: Notification, db: str) -> list[Notification]:

@@ -17,7 +17,7 @@ from collections import defaultdict
 from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
 
-from django.db.models import BooleanField, Case, OuterRef, Subquery, Value, When
+from django.db.models import BooleanField, Case, CharField, OuterRef, Q, Subquery, Value, When
 from django.db.models.functions import Coalesce
 
 from ..models import NotificationOptOut, NotificationPreference
@@ -216,3 +216,25 @@ def enabled_expression(category: Category, channel: str, user_ref: str = "pk"):
         Value(category.default_for(channel)),
         output_field=BooleanField(),
     )
+
+
+def frequency_expression(user_ref: str, category_ref: str, channel_ref: str):
+    """A SQL expression: the frequency of the user at ``OuterRef(user_ref)`` for the
+    (category, channel) at ``OuterRef(category_ref)``, ``OuterRef(channel_ref)``, by the
+    precedence of :func:`resolve_frequency` (critical categories aside: the caller handles
+    them). The digest flush compares it with the frequency a window was held under.
+    """
+    deciding_row = (
+        NotificationPreference.objects.filter(
+            Q(category=OuterRef(category_ref)) | Q(category=ANY),
+            Q(channel=OuterRef(channel_ref)) | Q(channel=ANY),
+            user=OuterRef(user_ref),
+            frequency__isnull=False,
+        )
+        .order_by(
+            Case(When(category=ANY, then=Value(1)), default=Value(0)),
+            Case(When(channel=ANY, then=Value(1)), default=Value(0)),
+        )
+        .values("frequency")[:1]
+    )
+    return Coalesce(Subquery(deciding_row), Value(IMMEDIATE), output_field=CharField())

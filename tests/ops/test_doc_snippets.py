@@ -193,6 +193,36 @@ def _check_effects(where, code, namespace, before, provider, statsd) -> None:
         assert NotificationTarget.objects.filter(notification_module_name="pigeon_post").exists()
     if "INSTALLED_APPS +=" in code:
         assert len(namespace["INSTALLED_APPS"]) > len(settings.INSTALLED_APPS)
+    if "class DailyCap" in code:
+        _run_daily_cap(namespace["DailyCap"])
+
+
+def _run_daily_cap(rule_class) -> None:
+    """docs/delivery_rules.rst's custom rule, in the chain as its settings snippet puts it."""
+    from django_notification_system.dispatch.run import process_notifications
+    from django_notification_system.rules import DEFAULT_RULES
+
+    module = types.ModuleType("myapp.rules")
+    module.DailyCap = type("DailyCap", (rule_class,), {"limit": 1})
+    record = factories.record(factories.user("capped"), "email", "capped@example.com")
+    for title in ("one", "two", "three"):
+        factories.notification(record, title=title)
+    modules = {"myapp": types.ModuleType("myapp"), "myapp.rules": module}
+    saved = {name: sys.modules.get(name) for name in modules}
+    sys.modules.update(modules)
+    try:
+        with override_settings(
+            NOTIFICATION_SYSTEM_DELIVERY_RULES=[*DEFAULT_RULES, "myapp.rules.DailyCap"]
+        ):
+            summary = process_notifications()
+    finally:
+        for name, previous in saved.items():
+            if previous is None:
+                sys.modules.pop(name, None)
+            else:
+                sys.modules[name] = previous
+    assert summary.counts["HELD (daily cap)"] == 2
+    assert not summary.rule_errors
 
 
 def test_literalincluded_files_exist():

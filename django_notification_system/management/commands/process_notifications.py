@@ -123,6 +123,14 @@ class Command(BaseCommand):
         if summary.interrupt is not None:
             # A handler's exit is honoured once its batch is recorded.
             raise CommandError(summary.interrupt.line(), returncode=summary.interrupt.exit_code)
+        if summary.rule_errors:
+            raise CommandError(
+                "delivery rules failed: "
+                + ", ".join(
+                    f"{name} ({what})" for name, what in sorted(summary.rule_errors.items())
+                )
+                + "; their rows were released unsent and will be claimed again"
+            )
         problems = dict(summary.configuration_errors)
         if options["dry_run"]:
             for problem in settings_problems():
