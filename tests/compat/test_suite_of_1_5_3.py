@@ -2,8 +2,9 @@
 
 ``upstream_1_5_3/`` is that suite verbatim. It ran in 1.5.3's test project, so the runner
 gives it what that project gave: the 1.5.3 SDK's names for a push ticket, and Twilio
-settings (here pointing at the loopback fake). Two of its tests assert 1.5.3 bugs and are
-expected to fail; every other one must pass.
+settings (here pointing at the loopback fake), and the built-in targets its migrations
+preloaded (a transactional test before it may have flushed them). Two of its tests
+assert 1.5.3 bugs and are expected to fail; every other one must pass.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ import exponent_server_sdk
 import pytest
 from django.test import override_settings
 
+from tests import factories
 from tests.fakes import FakeTwilio
 
 PACKAGE = "tests.compat.upstream_1_5_3"
@@ -84,6 +86,8 @@ def sdk_names_of_1_5_3(monkeypatch):
 
 @pytest.mark.django_db(transaction=True)  # each 1.5.3 TestCase opens its own transaction
 def test_the_1_5_3_suite_passes(sdk_names_of_1_5_3):
+    for module_name in ("email", "twilio", "expo"):  # its migrations' targets, if flushed
+        factories.target(module_name)
     result = _run_suite()
     failed = {_test_id(t): text for t, text in [*result.failures, *result.errors]}
     passed = result.testsRun - len(failed) - len(result.skipped)
