@@ -152,7 +152,9 @@ def window_ids(
     return found
 
 
-def _deactivate_records(token, rows: list[tuple[Notification, Settle]], context: RuleContext):
+def _deactivate_records(
+    token: uuid.UUID, rows: list[tuple[Notification, Settle]], context: RuleContext
+) -> int:
     """One UPDATE: the records of rows still under the claim whose address is unchanged.
 
     Runs before the settle (which drops the claim); a record whose address was corrected
