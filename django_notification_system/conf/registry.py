@@ -39,6 +39,7 @@ DEFAULT_DELIVERY_RULES = [
     "django_notification_system.rules.opt_out.OptOut",
     "django_notification_system.preferences.rules.PreferenceTurnedOff",
     "django_notification_system.rules.opt_out.InactiveRecord",
+    "django_notification_system.rules.addresses.UnusableAddress",
     "django_notification_system.quiet_hours.rules.QuietHours",
     "django_notification_system.digests.rules.DigestHold",
     "django_notification_system.digests.rules.Throttle",

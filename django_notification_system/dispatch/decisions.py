@@ -17,10 +17,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from django.db import DEFAULT_DB_ALIAS
+from django.db import DEFAULT_DB_ALIAS, transaction
 from django.db.models import Case, F, When
 
-from ..models import DigestWindow, Notification
+from ..models import DigestWindow, Notification, TargetUserRecord
 from ..signals import notifications_settled, send_robust
 from .locking import retry_if_locked
 from .record import per_row
@@ -32,12 +32,15 @@ logger = logging.getLogger(__name__)
 class Settle:
     """Give the row a final ``status`` (e.g. ``"OPTED OUT"``) with ``reason`` as ``last_error``.
 
-    The run's summary counts it under ``key`` (default: the status).
+    The run's summary counts it under ``key`` (default: the status). ``deactivate_record``
+    also marks the row's target user record inactive (an address no send can use), in the
+    same guarded write.
     """
 
     status: str
     reason: str
     key: str = ""
+    deactivate_record: bool = False
 
     @property
     def summary_key(self) -> str:
@@ -149,6 +152,23 @@ def window_ids(
     return found
 
 
+def _deactivate_records(
+    token: uuid.UUID, rows: list[tuple[Notification, Settle]], context: RuleContext
+) -> int:
+    """One UPDATE: the records of rows still under the claim whose address is unchanged.
+
+    Runs before the settle (which drops the claim); a record whose address was corrected
+    since the batch was loaded stays active.
+    """
+    judged = {n.target_user_record_id: n.target_user_record.target_user_id for n, _ in rows}
+    address = per_row(TargetUserRecord._meta.get_field("target_user_id"), judged)
+    claimed = _guarded(token, [n.pk for n, _ in rows], context.using)
+    records = TargetUserRecord.objects.using(context.using).filter(
+        pk__in=claimed.values("target_user_record_id"), target_user_id=address, active=True
+    )
+    return records.update(active=False, modified_date=context.now)
+
+
 def _settle(token, rows: list[tuple[Notification, Settle]], context: RuleContext) -> None:
     by_reason = {n.pk: d.reason for n, d in rows}
     field = Notification._meta.get_field("last_error")
@@ -157,7 +177,15 @@ def _settle(token, rows: list[tuple[Notification, Settle]], context: RuleContext
         "last_error": per_row(field, by_reason),
         **_released(context.now),
     }
-    retry_if_locked(lambda: _guarded(token, by_reason, context.using).update(**values))
+    dead = [(n, d) for n, d in rows if d.deactivate_record]
+
+    def write() -> None:
+        with transaction.atomic(using=context.using):
+            if dead:
+                _deactivate_records(token, dead, context)
+            _guarded(token, by_reason, context.using).update(**values)
+
+    retry_if_locked(write)
     groups: dict[str, list] = defaultdict(list)
     for notification, decision in rows:
         groups[decision.reason].append(notification)
@@ -225,7 +253,8 @@ def write_decisions(
     """Write a batch's decisions; return the run summary's counts by summary key.
 
     One ``UPDATE`` per (kind, summary key), settles also per status, each guarded by
-    ``claim_token=token, status=SENDING``; holds first create their windows (two or three
+    ``claim_token=token, status=SENDING`` (plus one ``UPDATE`` of the target user records
+    when settles ask to deactivate them); holds first create their windows (two or three
     queries for the whole batch). Settled rows are counted as decided (as the dispatcher
     always counted them) and ``notifications_settled`` is sent per (status, reason);
     rescheduled and held rows are counted as written.

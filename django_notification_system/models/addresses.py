@@ -1,7 +1,9 @@
 """What a valid address looks like on the built-in channels that have a strict format.
 
-Kept with the models so that creation (``TargetUserRecord.save()``) and the handler that
-sends (``notification_handlers.expo``) apply the very same rule.
+Kept with the models so that validation (``TargetUserRecord.clean()``, run by
+``full_clean()``), the ``UnusableAddress`` delivery rule at dispatch and the handler that
+sends (``notification_handlers.expo``) apply the very same rule. ``save()`` does not: 1.5.3
+accepted any address, and so does this package.
 """
 
 from __future__ import annotations

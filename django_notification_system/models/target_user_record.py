@@ -15,9 +15,12 @@ class TargetUserRecord(CreatedModifiedAbstractModel):
     ``active=False`` marks a dead address (bounced email, unregistered device):
     the dispatcher settles its notifications as INACTIVE DEVICE instead of sending.
 
-    A new record's address is checked against its channel's format where the channel has
-    one (Expo push tokens): ``ValueError`` from ``save()``, ``ValidationError`` from
-    ``clean()`` (admin and model forms).
+    An address is checked against its channel's format where the channel has one (Expo
+    push tokens) by ``full_clean()``: the admin, model forms and the JSON API raise
+    ``ValidationError`` naming ``target_user_id``. ``save()`` accepts any address, as 1.5.3
+    did (its projects and their stored rows keep working); at dispatch the
+    ``UnusableAddress`` delivery rule settles an unusable one INACTIVE DEVICE instead of
+    sending.
     """
 
     user = models.ForeignKey(
@@ -55,19 +58,13 @@ class TargetUserRecord(CreatedModifiedAbstractModel):
         return address_problem(self.target.notification_module_name, self.target_user_id)
 
     def clean(self) -> None:
+        """Refuse an address its channel cannot use, on a new or still active record."""
         super().clean()
         if not (self.active or self._state.adding):
             return  # deactivating an old record with a malformed address must stay possible
         problem = self.address_problem()
         if problem:
             raise ValidationError({"target_user_id": problem})
-
-    def save(self, *args, **kwargs) -> None:
-        if self._state.adding:
-            problem = self.address_problem()
-            if problem:
-                raise ValueError(f"Invalid target_user_id for target {self.target}: {problem}.")
-        super().save(*args, **kwargs)
 
     def __str__(self) -> str:
         return f"{self.target_id and self.target.name}: {self.description or self.pk}"

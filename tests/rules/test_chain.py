@@ -44,6 +44,7 @@ def test_default_chain_order():
         "opt-out",
         "preferences",
         "inactive record",
+        "unusable address",
         "quiet hours",
         "digests",
         "throttles",
