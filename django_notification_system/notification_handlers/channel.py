@@ -113,9 +113,9 @@ class ChannelHandler:
     def options(cls) -> ChannelOptions:
         """The class defaults overridden by ``NOTIFICATION_SYSTEM_TARGETS[channel]``; a wrong
         value raises a configuration error naming its key."""
-        if not cls.channel:
-            rate = cls.max_per_second
-            return ChannelOptions(cls.concurrency, cls.timeout, rate, cls.chunk_size)
+        if not cls.channel:  # no options of its own; a call still fits the handler timeout
+            timeout = min(cls.timeout, conf.handler_timeout() / 4)
+            return ChannelOptions(cls.concurrency, timeout, cls.max_per_second, cls.chunk_size)
         concurrency = conf.positive_int_option(cls.channel, "concurrency", cls.concurrency)
         rate = conf.target_option(cls.channel, "max_per_second", cls.max_per_second)
         if rate is not None:
@@ -230,10 +230,10 @@ class BatchSend:
     """One batch through a ``ChannelHandler`` class: chunks taken in order by up to
     ``concurrency`` sender threads, each holding an opened handler from the class's pool.
 
-    The deadline guarantee: a sender takes the next chunk only while a whole call (the
-    provider timeout) still fits before ``deadline``, and checks again right before the
-    call (after opening a client, after waiting for the rate limit). Chunks never started
-    are answered ``NotSent``. A call that started is always waited for.
+    The deadline guarantee: a sender takes the next chunk only while opening a client and a
+    whole call (two provider timeouts) still fit before ``deadline``, and checks again right
+    before the call (after opening a client, after waiting for the rate limit). Chunks never
+    started are answered ``NotSent``. A call that started is always waited for.
     """
 
     def __init__(
@@ -302,7 +302,8 @@ class BatchSend:
         ]
 
     def _fits(self) -> bool:
-        return time.monotonic() + self.options.timeout <= self.deadline
+        """Room for two provider timeouts: opening a client, if needed, and the call."""
+        return time.monotonic() + 2 * self.options.timeout <= self.deadline
 
     def _take(self) -> int | None:
         with self._lock:

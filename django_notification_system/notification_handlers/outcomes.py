@@ -1,9 +1,10 @@
 """The closed vocabulary of outcomes a channel reports for each notification.
 
 ``Delivered``, ``Retry``, ``Failed``, ``InactiveAddress`` and ``OptedOut`` are what a provider
-said; ``NotSent`` is what a :class:`~.channel.ChannelHandler` reports for a notification whose
-provider call never started (the handler's deadline came first): the dispatcher hands such a
-row back due again, with no attempt counted. Import them from ``notification_handlers.base``.
+said; ``NotSent``, a kind of ``Retry``, is what a :class:`~.channel.ChannelHandler` reports for a
+notification whose provider call never started (the handler's deadline came first): the
+dispatcher hands such a row back due again, with no attempt counted. Import them from
+``notification_handlers.base``.
 """
 
 from __future__ import annotations
@@ -66,22 +67,20 @@ class OptedOut:
 
 
 @dataclass(frozen=True)
-class NotSent:
+class NotSent(Retry):
     """No provider call was made for this notification (the handler's deadline came first).
 
     Not an attempt: the dispatcher hands the row back due again, with its attempt count
     unchanged and no ``DeliveryAttempt`` written, exactly like rows claimed but never sent.
+    It is a ``Retry`` so that code which does not know it (a wrapper of ``send_batch``, a
+    1.5.3 ``send_notification``) still treats the row as "try again later".
     """
 
-    reason: str
-    kind: ClassVar[str] = "NOT_SENT"
-    provider_message_id: ClassVar[str] = ""
-
     @property
-    def error(self) -> str:
-        return self.reason
+    def reason(self) -> str:
+        return self.error
 
 
-Outcome = Union[Delivered, Retry, Failed, InactiveAddress, OptedOut, NotSent]  # noqa: UP007
-#: Everything a handler may answer for one notification.
-OUTCOME_TYPES = (Delivered, Retry, Failed, InactiveAddress, OptedOut, NotSent)
+#: Everything a handler may answer for one notification (``NotSent`` is a ``Retry``).
+Outcome = Union[Delivered, Retry, Failed, InactiveAddress, OptedOut]  # noqa: UP007
+OUTCOME_TYPES = (Delivered, Retry, Failed, InactiveAddress, OptedOut)
