@@ -22,8 +22,9 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Sequence
-from contextlib import nullcontext
+from collections import deque
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, ClassVar
 
@@ -107,6 +108,15 @@ class ChannelHandler:
         (its text may hold an address or a body)."""
         return Retry(f"{type(exc).__name__} from the {self.channel or 'channel'} provider")
 
+    def should_split(self, exc: Exception) -> bool:
+        """Whether a chunk whose call raised ``exc`` is sent again in halves (optional).
+
+        For providers that refuse a whole request for one bad message: each half is a call
+        of its own (its own deadline check and rate-limit slot), until the offending
+        messages stand alone and get ``classify(exc)``. Default: never.
+        """
+        return False
+
     # -- the pipeline (not hooks) ---------------------------------------------------------
 
     @classmethod
@@ -133,7 +143,7 @@ class ChannelHandler:
             with _pools_lock:
                 pool = cls.__dict__.get("_pool")
                 if pool is None:
-                    pool = ConnectionPool(cls._opened, cls._close_quietly)
+                    pool = ConnectionPool(cls._new_opened, cls._close_quietly)
                     cls._pool = pool
         return pool
 
@@ -148,7 +158,17 @@ class ChannelHandler:
         cls.pool().end_run()
 
     @classmethod
-    def _opened(cls) -> ChannelHandler:
+    @contextmanager
+    def opened(cls) -> Iterator[ChannelHandler]:
+        """A handler of its own, opened, closed on leaving (a single send outside a run)."""
+        handler = cls._new_opened()
+        try:
+            yield handler
+        finally:
+            _close_logged(handler)
+
+    @classmethod
+    def _new_opened(cls) -> ChannelHandler:
         handler = cls()
         options = cls.options()
         handler.timeout = options.timeout  # the hooks read the configured values
@@ -187,16 +207,18 @@ class ChannelHandler:
     def send_now(cls, notification: Notification) -> tuple[Outcome, Exception | None]:
         """Send one notification on this thread, on a handler of its own (1.5.3's
         ``send_notification``): its outcome, and the exception that failed it, if any."""
-        handler = None
         try:
-            handler = cls._opened()
-            [outcome] = handler._call([notification])
-        except Exception as exc:
-            return (handler or cls()).classify(exc), exc
-        finally:
-            if handler is not None:
-                _close_logged(handler)
-        return outcome, None
+            with cls.opened() as handler:
+                try:
+                    return handler._call([notification])[0], None
+                except CONFIGURATION_ERRORS:
+                    raise
+                except Exception as exc:
+                    return handler.classify(exc), exc
+        except CONFIGURATION_ERRORS:
+            raise
+        except Exception as exc:  # opening failed
+            return cls().classify(exc), exc
 
     def _call(self, notifications: list[Notification]) -> list[Outcome]:
         """One provider call through the hooks; a malformed answer is a Retry for each."""
@@ -245,10 +267,13 @@ class BatchSend:
         self.deadline = deadline
         size = self.options.chunk_size
         count = len(self.notifications)
-        self.chunks = [range(i, min(i + size, count)) for i in range(0, count, size)]
+        #: Chunk id -> indexes of its notifications; split halves get new ids.
+        self.chunks = dict(
+            enumerate(list(range(i, min(i + size, count))) for i in range(0, count, size))
+        )
         self._answers: list[Outcome | None] = [None] * count
         self._in_flight: set[int] = set()
-        self._next = iter(range(len(self.chunks)))
+        self._queue = deque(self.chunks)
         self._lock = threading.Lock()
         self._unreachable: Outcome | None = None
         self.error: BaseException | None = None  # a configuration error met by a sender
@@ -307,9 +332,9 @@ class BatchSend:
 
     def _take(self) -> int | None:
         with self._lock:
-            if self.error is not None or not self._fits():
+            if self.error is not None or not self._fits() or not self._queue:
                 return None
-            return next(self._next, None)
+            return self._queue.popleft()
 
     def _store(self, chunk: int, outcomes: list[Outcome] | Outcome) -> None:
         indexes = self.chunks[chunk]
@@ -368,8 +393,32 @@ class BatchSend:
                 self._misconfigured(exc)
                 return False
             except Exception as exc:
+                if len(notifications) > 1 and self._splits(handler, exc):
+                    self._split(chunk)
+                    return True
                 self._store(chunk, self._classified(handler, exc))
                 return False
+
+    def _splits(self, handler: ChannelHandler, exc: Exception) -> bool:
+        try:
+            return bool(handler.should_split(exc))
+        except Exception:
+            return False
+
+    def _split(self, chunk: int) -> None:
+        """Queue the chunk's halves next, each to be sent as a call of its own."""
+        indexes = self.chunks[chunk]
+        middle = len(indexes) // 2
+        logger.warning(
+            "%s: a request of %d messages was refused as a whole; sending it in halves",
+            self.cls.channel or self.cls.__name__,
+            len(indexes),
+        )
+        with self._lock:
+            self._in_flight.discard(chunk)
+            first, second = len(self.chunks), len(self.chunks) + 1
+            self.chunks[first], self.chunks[second] = indexes[:middle], indexes[middle:]
+            self._queue.extendleft((second, first))
 
     def _classified(self, handler: ChannelHandler, exc: Exception) -> Outcome:
         try:
