@@ -1,8 +1,9 @@
-"""The handler contract: a closed vocabulary of outcomes.
+"""The handler contract: a closed vocabulary of outcomes, and the channel base class.
 
-A handler module exposes ``send_batch(notifications) -> list[Outcome]``, one
-outcome per notification in the same order, and never saves models: the
-dispatcher records outcomes in bulk. 1.5.3-style modules that only expose
+A handler module exposes ``Handler``, a :class:`ChannelHandler` subclass whose pipeline owns
+concurrency, rate limits, clients and the deadline; or ``send_batch(notifications) ->
+list[Outcome]``, one outcome per notification in the same order. Either way it never saves
+models: the dispatcher records outcomes in bulk. 1.5.3-style modules that only expose
 ``send_notification(notification)`` keep working through the dispatcher's adapter.
 
 Handlers depend downward only. What they need from a capability above them comes through

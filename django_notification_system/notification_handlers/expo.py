@@ -1,5 +1,6 @@
-"""Expo push handler: the real ``exponent_server_sdk.PushClient``, chunks of at most 100,
-``concurrency`` requests at once, never more than ``max_per_second`` messages per second.
+"""Expo push handler on the :class:`~.base.ChannelHandler` pipeline: the real
+``exponent_server_sdk.PushClient``, chunks of at most 100, ``concurrency`` requests at once,
+never more than ``max_per_second`` messages per second.
 
 Settings: ``NOTIFICATION_SYSTEM_TARGETS["expo"]`` (see docs/channels.rst). Ticket errors are
 classified with ``TICKET_ERRORS``; a failed request fails only its own chunk, and a request
