@@ -24,7 +24,7 @@ import threading
 import time
 from collections import deque
 from collections.abc import Iterator, Sequence
-from contextlib import contextmanager, nullcontext
+from contextlib import contextmanager, nullcontext, suppress
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, ClassVar
 
@@ -143,7 +143,7 @@ class ChannelHandler:
             with _pools_lock:
                 pool = cls.__dict__.get("_pool")
                 if pool is None:
-                    pool = ConnectionPool(cls._new_opened, cls._close_quietly)
+                    pool = ConnectionPool(cls._new_opened, cls.close)
                     cls._pool = pool
         return pool
 
@@ -174,20 +174,13 @@ class ChannelHandler:
         handler.timeout = options.timeout  # the hooks read the configured values
         handler.concurrency = options.concurrency
         handler.max_per_second = options.max_per_second
-        handler.open()
+        try:
+            handler.open()
+        except BaseException:
+            with suppress(Exception):  # best effort: what open() got to before it failed
+                handler.close()
+            raise
         return handler
-
-    @staticmethod
-    def _close_quietly(handler: ChannelHandler) -> None:
-        handler.close()
-
-    @classmethod
-    def start(cls, notifications: Sequence[Notification], deadline: float) -> BatchSend:
-        """Start sending ``notifications`` on sender threads; no call starts that could end
-        after the monotonic ``deadline``. Wait with :meth:`BatchSend.wait`."""
-        send = BatchSend(cls, notifications, deadline)
-        send.start()
-        return send
 
     @classmethod
     def send_batch(

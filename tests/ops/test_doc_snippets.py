@@ -216,8 +216,11 @@ def _run_slack(handler) -> None:
             factories.user(f"slack{i}"), "slack", f"C0{i}", description="slack"
         )
         rows.append(n)
-    with FakeSlack() as slack, override_settings(
-        NOTIFICATION_SYSTEM_TARGETS={"slack": {"webhook_url": slack.webhook_url}}
+    with (
+        FakeSlack() as slack,
+        override_settings(
+            NOTIFICATION_SYSTEM_TARGETS={"slack": {"webhook_url": slack.webhook_url}}
+        ),
     ):
         assert isinstance(handler.send_batch(rows[:1])[0], Delivered)
         assert slack.texts == ["*Deploy 0*\ndone"]
