@@ -23,7 +23,7 @@ from django.utils import timezone
 
 from .. import conf
 from ..models import Notification
-from ..notification_handlers.base import Outcome
+from ..notification_handlers.base import NotSent, Outcome
 from ..notification_handlers.problems import configuration_error_message
 from ..signals import batch_recorded, notifications_settled, send_robust
 from .decisions import RuleContext, write_decisions
@@ -40,6 +40,8 @@ logger = logging.getLogger(__name__)
 RELEASED = "RELEASED"
 #: Summary key of rows handed back unsent, due again, because a delivery rule raised.
 RELEASED_RULE_ERROR = "RELEASED (rule error)"
+#: Summary key of rows whose provider call never started (the handler deadline came first).
+NOT_STARTED = "NOT SENT (out of time)"
 
 
 def _saved_by_handler(token: uuid.UUID, notifications: list) -> dict:
@@ -122,13 +124,13 @@ class Batch:
             self.registry.begin_run(self.handlers[module_name])
             call = HandlerCall(self.handlers[module_name], rows)
             self.calls[module_name] = call
-            call.start(inline=self.inline)
+            call.start(self.deadline, inline=self.inline)
 
     def wait(self) -> None:
-        """Wait for every channel's outcomes (until the shared deadline at most)."""
+        """Wait for every channel's outcomes (see :class:`HandlerCall` for how long)."""
         for module_name, call in self.calls.items():
             try:
-                outcomes = call.outcomes(self.deadline)
+                outcomes = call.outcomes()
             except CONFIGURATION_ERRORS as exc:
                 self.misconfigured.append((module_name, call.notifications, exc))
                 continue
@@ -141,8 +143,16 @@ class Batch:
         for module_name, rows, exc in self.misconfigured:
             self.release(module_name, rows, exc)
         results: list[DeliveryResult] = []
+        not_started: list = []
         for module_name, rows, outcomes in self.sent:
-            results.extend(_results(self.handlers[module_name], self.token, rows, outcomes))
+            pairs = list(zip(rows, outcomes, strict=True))
+            not_started += [n.pk for n, o in pairs if isinstance(o, NotSent)]
+            sent = [(n, o) for n, o in pairs if not isinstance(o, NotSent)]
+            if sent:
+                rows, outcomes = map(list, zip(*sent, strict=True))
+                results.extend(_results(self.handlers[module_name], self.token, rows, outcomes))
+        if not_started:
+            self.release_not_started(not_started)
         if results:
             counts, lost = record_batch(self.token, results, timezone.now())
             self.summary.counts.update(counts)
@@ -155,6 +165,13 @@ class Batch:
         released = release_unsent(self.token, pks, timezone.now()) if pks else 0
         self.summary.released_unsent += released
         self.summary.claimed -= len(pks)
+
+    def release_not_started(self, pks: list) -> None:
+        """Rows whose provider call never started go back due now: no attempt counted, no
+        ``DeliveryAttempt``, the lease dropped (as rows claimed ahead of a stopping run)."""
+        released = release_unsent(self.token, pks, timezone.now())
+        self.summary.counts[NOT_STARTED] += released
+        logger.info("%d rows not sent before the handler deadline; due again", released)
 
     def release_after_rule_error(self, notifications: list, exc: RuleFailed) -> None:
         """A rule raised: hand every row back unsent, no attempt counted, due again now.

@@ -1,6 +1,9 @@
 """Resolve a channel's handler once per run, and adapt 1.5.3-style handler modules.
 
-A new-style module exposes ``send_batch(notifications) -> list[Outcome]``. A 1.5.3-style
+A module whose ``Handler`` is a :class:`~..notification_handlers.base.ChannelHandler`
+subclass is run through that class's pipeline (concurrency, rate limit, the deadline), and
+is preferred over anything else the module has. Otherwise a module exposes
+``send_batch(notifications) -> list[Outcome]``, or, 1.5.3-style,
 module exposes only ``send_notification(notification)``; it is called once per
 notification, may set ``status`` and ``save()`` itself, and its return value is just a
 message. The adapter turns what it did into an outcome; the dispatcher then respects
@@ -17,6 +20,7 @@ from django.core.exceptions import ImproperlyConfigured
 
 from ..models import Notification
 from ..notification_handlers.base import (
+    ChannelHandler,
     Delivered,
     Failed,
     InactiveAddress,
@@ -48,6 +52,9 @@ class Handler:
     #: uses the handler and once when the run ends (e.g. to keep connections open between).
     begin_run: Callable[[], None] | None = None
     end_run: Callable[[], None] | None = None
+    #: The module's ``Handler`` class, when it is a ``ChannelHandler``: the dispatcher then
+    #: gives it the batch's deadline and waits for the calls it started.
+    channel: type[ChannelHandler] | None = None
 
 
 def outcome_from_status(notification: Notification) -> Outcome:
@@ -164,6 +171,16 @@ class HandlerRegistry:
         module = find_module(module_name, "handlers")
         if module is None:
             return None
+        cls = getattr(module, "Handler", None)
+        if isinstance(cls, type) and issubclass(cls, ChannelHandler):
+            return Handler(
+                module_name,
+                cls.send_batch,
+                needs_user=bool(getattr(module, "NEEDS_USER", True)),
+                begin_run=cls.begin_run,
+                end_run=cls.end_run,
+                channel=cls,
+            )
         hooks = {
             "needs_user": bool(getattr(module, "NEEDS_USER", True)),
             "begin_run": _hook(module, "begin_run"),
@@ -175,7 +192,9 @@ class HandlerRegistry:
             return Handler(
                 module_name, legacy_send_batch(module.send_notification), legacy=True, **hooks
             )
-        logger.error("handler module %r has neither send_batch nor send_notification", module_name)
+        logger.error(
+            "handler module %r has no Handler class, send_batch or send_notification", module_name
+        )
         return None
 
 

@@ -1,11 +1,20 @@
 """Call a channel's handler for its share of a batch and get one outcome per notification.
 
-Whatever the handler does, the dispatcher gets an answer it can record: an exception,
-a ``KeyboardInterrupt``/``SystemExit``/``sys.exit()``, a hang past
-``NOTIFICATION_SYSTEM_HANDLER_TIMEOUT`` or a malformed answer all become ``Retry``
-outcomes with the reason. Only configuration errors propagate (they are reported by
-name, never retried). Each call runs on its own daemon thread, so the channels of a
-batch are sent side by side and the dispatcher's thread stays free for database work.
+A ``ChannelHandler`` gets the batch's deadline and starts no provider call that could end
+after it; the dispatcher waits for the calls it started (their length is bounded by the
+provider timeout), so every answer the provider gave is recorded, and rows whose call never
+started come back ``NotSent``. Nothing of the handler keeps sending once the batch is
+recorded.
+
+Any other handler module (``send_batch``, 1.5.3's ``send_notification``) knows no deadline:
+it is waited for until ``NOTIFICATION_SYSTEM_HANDLER_TIMEOUT`` at most, then abandoned and its
+rows recorded as RETRY. The risk: its thread may still be sending, so a message the provider
+accepts after that is sent again by a later run. Whatever the handler does, the dispatcher
+gets an answer it can record: an exception, a ``KeyboardInterrupt``/``SystemExit``, a hang or
+a malformed answer all become ``Retry`` outcomes with the reason. Only configuration errors
+propagate (reported by name, never retried). Each call runs on threads of its own, so the
+channels of a batch are sent side by side and the dispatcher's thread stays free for
+database work.
 """
 
 from __future__ import annotations
@@ -20,6 +29,7 @@ from django.db import connections
 
 from .. import conf
 from ..notification_handlers.base import OUTCOME_TYPES, Outcome, Retry
+from ..notification_handlers.channel import BatchSend
 from ..notification_handlers.errors import log_failure
 from .registry import CONFIGURATION_ERRORS, Handler, InterruptedAfter
 
@@ -65,11 +75,16 @@ def _reason(exc: BaseException) -> str:
 class HandlerCall:
     """One handler call for one channel's rows of a batch.
 
-    ``start()`` runs it on a daemon thread (or on the calling thread with
-    ``inline=True``, inside a caller's transaction); ``outcomes(deadline)`` waits until
-    the monotonic ``deadline`` at the latest. A call still running then is abandoned:
-    its late answer is discarded, and since its rows are recorded as RETRY and lose this
-    run's claim token, nothing it does afterwards through the dispatcher can overwrite them.
+    ``start(deadline)`` runs it on threads of its own (or on the calling thread with
+    ``inline=True``, inside a caller's transaction); ``outcomes()`` waits for it.
+
+    A ``ChannelHandler`` is waited for until its started calls end: they end by the
+    deadline, since none starts later than one provider timeout before it; a hook that
+    ignores its timeout is given one more timeout, then only its calls still running are
+    answered ``Retry``. Any other handler is waited for until the deadline; one still
+    running then is abandoned: its late answer is discarded, and since its rows are recorded
+    as RETRY and lose this run's claim token, nothing it does afterwards through the
+    dispatcher can overwrite them.
     """
 
     def __init__(self, handler: Handler, notifications: Sequence) -> None:
@@ -78,8 +93,15 @@ class HandlerCall:
         self.interrupt: Interrupt | None = None
         self._answer: dict = {}
         self._thread: threading.Thread | None = None
+        self._pipeline: BatchSend | None = None
+        self._deadline = 0.0
 
-    def start(self, inline: bool = False) -> None:
+    def start(self, deadline: float, inline: bool = False) -> None:
+        """Start the call; ``deadline`` (monotonic) is when the batch's time is up."""
+        self._deadline = deadline
+        if self.handler.channel is not None:
+            self._start_pipeline(inline)
+            return
         if inline:
             self._call(own_thread=False)
             return
@@ -87,6 +109,30 @@ class HandlerCall:
             target=self._call, name=f"dns-{self.handler.module_name}", daemon=True
         )
         self._thread.start()
+
+    def _start_pipeline(self, inline: bool) -> None:
+        try:
+            self._pipeline = BatchSend(self.handler.channel, self.notifications, self._deadline)
+            if inline:
+                self._pipeline.run()
+            else:
+                self._pipeline.start()
+        except BaseException as exc:
+            self._pipeline = None
+            self._answer["error"] = exc
+
+    def _pipeline_outcomes(self) -> list[Outcome]:
+        pipeline = self._pipeline
+        if not pipeline.wait(until=self._deadline + pipeline.options.timeout):
+            logger.error(
+                "handler %r: a provider call outlived its timeout; its rows go to RETRY",
+                self.handler.module_name,
+            )
+        try:
+            answer = pipeline.outcomes()
+        except BaseException as exc:
+            return self._failed(exc)
+        return validated(self.handler.module_name, answer, len(self.notifications))
 
     def _call(self, own_thread: bool = True) -> None:
         try:
@@ -97,11 +143,13 @@ class HandlerCall:
             if own_thread:
                 connections.close_all()  # this thread's connections, if the handler opened any
 
-    def outcomes(self, deadline: float) -> list[Outcome]:
+    def outcomes(self) -> list[Outcome]:
         """One outcome per notification; configuration errors are raised."""
         name, count = self.handler.module_name, len(self.notifications)
+        if self._pipeline is not None:
+            return self._pipeline_outcomes()
         if self._thread is not None:
-            self._thread.join(max(0.0, deadline - time.monotonic()))
+            self._thread.join(max(0.0, self._deadline - time.monotonic()))
             if self._thread.is_alive():
                 exc = HandlerTimeout(f"handler {name!r} did not answer in time")
                 logger.error("%s; %d rows go to RETRY", exc, count)
@@ -156,5 +204,5 @@ def send_with_handler(
 ) -> list[Outcome]:
     """Call ``handler`` on a thread and wait at most ``timeout`` seconds (one channel, alone)."""
     call = HandlerCall(handler, notifications)
-    call.start()
-    return call.outcomes(time.monotonic() + (timeout or conf.handler_timeout()))
+    call.start(time.monotonic() + (timeout or conf.handler_timeout()))
+    return call.outcomes()

@@ -1,6 +1,6 @@
-"""Email handler: Django's configured ``EMAIL_BACKEND`` (SMTP, console, locmem, any anymail ESP),
-``concurrency`` connections at once, each opened once per run. ``send_notification`` is the
-1.5.3 one-notification function.
+"""Email handler on the :class:`~.base.ChannelHandler` pipeline: Django's configured
+``EMAIL_BACKEND`` (SMTP, console, locmem, any anymail ESP), one message per call, each
+sender's connection opened once per run. ``send_notification`` is the 1.5.3 function.
 
 Settings: ``NOTIFICATION_SYSTEM_TARGETS["email"]`` (see docs/channels.rst). SMTP replies and
 anymail statuses are mapped onto outcomes by the tables below.
@@ -12,9 +12,10 @@ import html
 import logging
 import re
 import smtplib
+import socket
 import threading
-import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager, suppress
 from typing import Any
 
 from django.conf import settings
@@ -23,8 +24,9 @@ from django.core.mail import EmailMultiAlternatives, get_connection
 from django.utils.html import strip_tags
 
 from .. import conf
-from ..conf import positive_int_option, provider_timeout
+from ..conf import provider_timeout
 from .base import (
+    ChannelHandler,
     Delivered,
     Failed,
     InactiveAddress,
@@ -34,7 +36,6 @@ from .base import (
     record_outcome,
 )
 from .errors import describe, log_failure, outcome_for_http_status
-from .pool import ConnectionPool
 
 logger = logging.getLogger(__name__)
 
@@ -48,8 +49,6 @@ DEFAULT_TIMEOUT = 10
 #: Connections a batch is sent over at once. Most relays and ESPs accept 10 concurrent
 #: connections from one client (Postfix allows 50 by default); see docs/channels.rst.
 DEFAULT_CONCURRENCY = 10
-#: ``last_error`` of messages not started because the handler's time ran out.
-OUT_OF_TIME = "not sent: the batch ran out of time (NOTIFICATION_SYSTEM_HANDLER_TIMEOUT)"
 
 #: RFC 3463 enhanced status codes that mean the mailbox or domain does not exist.
 DEAD_ADDRESS_STATUS_CODES = {"5.1.1", "5.1.2", "5.1.3", "5.1.6", "5.1.10", "5.2.1"}
@@ -202,16 +201,6 @@ def email_timeout() -> float:
     return provider_timeout(CHANNEL, DEFAULT_TIMEOUT)
 
 
-def email_concurrency() -> int:
-    """``NOTIFICATION_SYSTEM_TARGETS["email"]["concurrency"]``: connections used at once."""
-    return positive_int_option(CHANNEL, "concurrency", DEFAULT_CONCURRENCY)
-
-
-def email_settings() -> tuple[float, int]:
-    """(``timeout``, ``concurrency``), validated: a wrong value raises naming its key."""
-    return email_timeout(), email_concurrency()
-
-
 def open_connection():
     """A connection of the configured ``EMAIL_BACKEND``, opened.
 
@@ -223,111 +212,80 @@ def open_connection():
     explicit = conf.target_option(CHANNEL, "timeout", None) is not None
     if hasattr(connection, "timeout") and (explicit or connection.timeout is None):
         connection.timeout = email_timeout()
-    connection.open()
+    with within(connection, email_timeout()):  # STARTTLS, AUTH: one call's time at most
+        connection.open()
     return connection
 
 
-def _close(connection) -> None:
-    connection.close()
+@contextmanager
+def within(connection, seconds: float) -> Iterator[None]:
+    """Bound everything inside to ``seconds``: a message is several SMTP round trips, each
+    under the connection's timeout, and together they must still fit one call's timeout.
+    Past it, the SMTP socket is shut down, so the round trip in progress fails at once
+    (the message is then retried and the connection replaced)."""
 
+    def abort() -> None:
+        sock = getattr(getattr(connection, "connection", None), "sock", None)
+        if sock is not None:
+            with suppress(OSError):
+                sock.shutdown(socket.SHUT_RDWR)
 
-#: The run's open connections, shared by the sender threads of every batch.
-POOL = ConnectionPool(open_connection, _close)
-
-
-def begin_run() -> None:
-    """Called by the dispatcher when a run starts using this channel: keep connections open."""
-    POOL.begin_run()
-
-
-def end_run() -> None:
-    """Called by the dispatcher when the run ends: close the connections kept open."""
-    POOL.end_run()
-
-
-def _send_one(connection, notification, sender: str) -> tuple[Outcome, bool]:
-    address = notification.target_user_record.target_user_id
+    timer = threading.Timer(seconds, abort)
+    timer.daemon = True
+    timer.start()
     try:
-        message = build_message(notification, sender, connection)
-    except (TypeError, ValueError) as exc:
-        return Failed(describe(exc)), False
-    try:
-        sent = connection.send_messages([message])
-    except Exception as exc:
-        return classify_error(exc, message, address)
-    refused = _anymail_recipient_outcome(message, address)
-    if refused is not None:
-        return refused, False
-    if not sent:
-        return Failed("The email backend did not send the message"), False
-    return Delivered(provider_message_id=_anymail_message_id(message, address)), False
+        yield
+    finally:
+        timer.cancel()
 
 
-class _Sender:
-    """Sends one batch over up to ``concurrency`` pooled connections; one outcome per row.
+class EmailHandler(ChannelHandler):
+    """One message per call over a connection kept for the run (SMTP, console, anymail...).
 
-    Each worker thread takes the next unsent message, so a slow message never holds up
-    the others. A refused recipient affects only its message; a broken connection is
-    discarded and the worker opens another; if opening fails (the relay is down or
-    frozen), the messages not yet started are retried without waiting on it again. No
-    message is started after ``deadline`` (the handler timeout less two connection
-    timeouts), so everything the relay answered is recorded as answered.
+    A refused recipient affects only its message; a broken connection raises, so the
+    pipeline closes it and the sender opens another.
     """
 
-    def __init__(self, notifications: Sequence, sender: str, deadline: float) -> None:
-        self.notifications = list(notifications)
-        self.sender = sender
-        self.deadline = deadline
-        self.outcomes: list[Outcome | None] = [None] * len(self.notifications)
-        self._next = iter(range(len(self.notifications)))
-        self._lock = threading.Lock()
-        self._unreachable: Outcome | None = None
+    channel = CHANNEL
+    concurrency = DEFAULT_CONCURRENCY
+    timeout = DEFAULT_TIMEOUT
 
-    def run(self, concurrency: int) -> list[Outcome]:
-        workers = min(concurrency, len(self.notifications))
-        if workers == 1:
-            self.work()
-        else:
-            threads = [
-                threading.Thread(target=self.work, name=f"dns-email-{i}", daemon=True)
-                for i in range(workers)
-            ]
-            for thread in threads:
-                thread.start()
-            for thread in threads:
-                thread.join()
-        return [o or Retry("not sent") for o in self.outcomes]
+    def open(self) -> None:
+        self.sender = from_email()
+        self.connection = open_connection()
 
-    def _take(self) -> int | None:
-        with self._lock:
-            return next(self._next, None)
+    def close(self) -> None:
+        if self.connection is not None:
+            self.connection.close()
 
-    def work(self) -> None:
-        connection = None
+    def send(self, notification) -> Outcome:
+        address = notification.target_user_record.target_user_id
         try:
-            while (index := self._take()) is not None:
-                if self._unreachable is not None:
-                    self.outcomes[index] = self._unreachable
-                    continue
-                if time.monotonic() > self.deadline:
-                    self.outcomes[index] = Retry(OUT_OF_TIME)
-                    continue
-                if connection is None:
-                    try:
-                        connection = POOL.acquire()
-                    except Exception as exc:
-                        logger.warning("email: could not connect (%s)", type(exc).__name__)
-                        self._unreachable = Retry(describe(exc))
-                        self.outcomes[index] = self._unreachable
-                        continue
-                outcome, broken = _send_one(connection, self.notifications[index], self.sender)
-                self.outcomes[index] = outcome
-                if broken:
-                    POOL.discard(connection)
-                    connection = None
-        finally:
-            if connection is not None:
-                POOL.release(connection)
+            message = build_message(notification, self.sender, self.connection)
+        except (TypeError, ValueError) as exc:
+            return Failed(describe(exc))
+        try:
+            with within(self.connection, self.timeout):
+                sent = self.connection.send_messages([message])
+        except Exception as exc:
+            outcome, broken = classify_error(exc, message, address)
+            if broken:
+                raise
+            return outcome
+        refused = _anymail_recipient_outcome(message, address)
+        if refused is not None:
+            return refused
+        if not sent:
+            return Failed("The email backend did not send the message")
+        return Delivered(provider_message_id=_anymail_message_id(message, address))
+
+    def classify(self, exc: Exception) -> Outcome:
+        return classify_error(exc, None, "")[0]
+
+
+Handler = EmailHandler
+#: The run's open connections (opened ``EmailHandler`` instances), shared by the senders.
+POOL = EmailHandler.pool()
 
 
 def send_batch(notifications: Sequence) -> list[Outcome]:
@@ -336,17 +294,7 @@ def send_batch(notifications: Sequence) -> list[Outcome]:
     Connections are opened on first use and, during a dispatcher run, kept open for the
     run's later batches; called on its own, the call closes them before returning.
     """
-    if not notifications:
-        return []
-    timeout = email_timeout()
-    deadline = time.monotonic() + max(conf.handler_timeout() - 2 * timeout, 0)
-    outcomes = _Sender(notifications, from_email(), deadline).run(email_concurrency())
-    logger.info(
-        "email: %d sent, %d not sent",
-        sum(isinstance(o, Delivered) for o in outcomes),
-        sum(not isinstance(o, Delivered) for o in outcomes),
-    )
-    return outcomes
+    return EmailHandler.send_batch(notifications)
 
 
 #: 1.5.3's return values of ``send_notification``.
@@ -362,17 +310,8 @@ def _has_message_options(notification) -> bool:
 
 def _send_single(notification) -> tuple[Outcome, str]:
     """Send one notification; its outcome and the error text 1.5.3 would have shown."""
-    sender = from_email()
     if _has_message_options(notification):  # options send_mail cannot carry
-        try:
-            connection = open_connection()
-        except Exception as exc:
-            outcome = Retry(describe(exc))
-            return outcome, outcome.error
-        try:
-            outcome, _ = _send_one(connection, notification, sender)
-        finally:
-            POOL.discard(connection)  # closed: a single send keeps nothing open
+        outcome, _ = EmailHandler.send_now(notification)
         return outcome, outcome.error
     address = notification.target_user_record.target_user_id
     try:
@@ -380,7 +319,7 @@ def _send_single(notification) -> tuple[Outcome, str]:
             subject=notification.title,
             message=html_to_text(notification.body),
             html_message=notification.body,
-            from_email=sender,
+            from_email=from_email(),
             recipient_list=[address],
             fail_silently=False,
         )

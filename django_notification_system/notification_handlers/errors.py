@@ -15,7 +15,7 @@ from datetime import datetime, timedelta, timezone
 from email.utils import parsedate_to_datetime
 from typing import Any
 
-from .base import Failed, Outcome, Retry
+from .outcomes import Failed, Outcome, Retry
 
 #: 4xx statuses that mean "try again later" rather than "this request is wrong".
 TRANSIENT_CLIENT_STATUSES = {408, 409, 425, 429}

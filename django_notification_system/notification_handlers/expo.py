@@ -1,5 +1,6 @@
-"""Expo push handler: the real ``exponent_server_sdk.PushClient``, chunks of at most 100,
-``concurrency`` requests at once, never more than ``max_per_second`` messages per second.
+"""Expo push handler on the :class:`~.base.ChannelHandler` pipeline: the real
+``exponent_server_sdk.PushClient``, chunks of at most 100, ``concurrency`` requests at once,
+never more than ``max_per_second`` messages per second.
 
 Settings: ``NOTIFICATION_SYSTEM_TARGETS["expo"]`` (see docs/channels.rst). Ticket errors are
 classified with ``TICKET_ERRORS``; a failed request fails only its own chunk, and a request
@@ -12,21 +13,25 @@ from __future__ import annotations
 
 import inspect
 import logging
-import queue
-import time
-from collections.abc import Callable, Iterator, Mapping, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from typing import Any
 
 from .. import conf
-from ..conf import positive_int_option, provider_timeout
-from ..exceptions import MissingDependency, NotificationSystemConfigurationError
+from ..exceptions import MissingDependency
 from ..models.addresses import is_expo_push_token
-from .base import OUTCOME_TYPES, Delivered, Failed, InactiveAddress, Outcome, Retry, record_outcome
+from .base import (
+    ChannelHandler,
+    Delivered,
+    Failed,
+    InactiveAddress,
+    Outcome,
+    Retry,
+    record_outcome,
+)
+from .channel import CONFIGURATION_ERRORS, OUT_OF_TIME  # noqa: F401  (OUT_OF_TIME: kept name)
 from .errors import describe, log_failure, outcome_for_http_status, retry_after_header
-from .rate_limit import RateLimiter, shared_limiter
 
 try:  # the 1.5.3 module-level name; the core still imports without the SDK
     from exponent_server_sdk import PushClient
@@ -45,8 +50,6 @@ DEFAULT_MAX_PER_SECOND = 600  # Expo's documented per-project limit
 MAX_MESSAGES_PER_REQUEST = 100  # Expo's limit per /push/send request
 #: /push/send requests in flight at once; ``max_per_second`` bounds them all together.
 DEFAULT_CONCURRENCY = 4
-#: ``last_error`` of messages whose request was not started because the handler's time ran out.
-OUT_OF_TIME = "not sent: the batch ran out of time (NOTIFICATION_SYSTEM_HANDLER_TIMEOUT)"
 
 #: Push ticket ``details.error`` -> outcome. Errors not listed are retried with the error kept.
 TICKET_ERRORS: dict[str, type] = {
@@ -83,23 +86,13 @@ class ExpoSettings:
 
 def expo_settings() -> ExpoSettings:
     """Read ``NOTIFICATION_SYSTEM_TARGETS["expo"]`` with its documented defaults."""
-    option = conf.target_option
-    max_per_second = option(CHANNEL, "max_per_second", DEFAULT_MAX_PER_SECOND)
-    if (
-        isinstance(max_per_second, bool)
-        or not isinstance(max_per_second, int)
-        or (max_per_second < 1)
-    ):
-        raise NotificationSystemConfigurationError(
-            f'NOTIFICATION_SYSTEM_TARGETS["{CHANNEL}"]["max_per_second"] must be a positive '
-            f"integer, not {max_per_second!r}"
-        )
+    options = ExpoHandler.options()  # timeout, max_per_second, concurrency: validated there
     return ExpoSettings(
-        access_token=option(CHANNEL, "access_token", None),
-        host=option(CHANNEL, "host", DEFAULT_HOST),
-        timeout=provider_timeout(CHANNEL, DEFAULT_TIMEOUT),
-        max_per_second=max_per_second,
-        concurrency=positive_int_option(CHANNEL, "concurrency", DEFAULT_CONCURRENCY),
+        access_token=conf.target_option(CHANNEL, "access_token", None),
+        host=conf.target_option(CHANNEL, "host", DEFAULT_HOST),
+        timeout=options.timeout,
+        max_per_second=options.max_per_second,
+        concurrency=options.concurrency,
     )
 
 
@@ -234,78 +227,66 @@ def push_client(settings: ExpoSettings | None = None) -> Iterator:
         yield cls(host=settings.host, session=session, timeout=settings.timeout)
 
 
-def _chunks(items: list, size: int) -> list[list]:
-    return [items[start : start + size] for start in range(0, len(items), size)]
+class ExpoHandler(ChannelHandler):
+    """Up to 100 messages per /push/send request, on a client (and session) of the
+    sender's own; a request refused for its content is sent again in halves."""
 
+    channel = CHANNEL
+    concurrency = DEFAULT_CONCURRENCY
+    chunk_size = MAX_MESSAGES_PER_REQUEST
+    timeout = DEFAULT_TIMEOUT
+    max_per_second = DEFAULT_MAX_PER_SECOND
 
-def _results(notifications: Sequence) -> list[Any]:
-    """Per notification, in order: its push ticket, or the exception that stands for it."""
-    sdk = import_sdk()
-    settings = expo_settings()
-    results: list[Any] = [None] * len(notifications)
-    sendable: list[tuple[int, Any]] = []
-    for index, notification in enumerate(notifications):
-        if not is_expo_push_token(notification.target_user_record.target_user_id):
-            results[index] = INVALID_TOKEN
-            continue
-        sendable.append((index, push_message(sdk, notification)))
-    if not sendable:
+    def open(self) -> None:
+        self.sdk = import_sdk()
+        self._stack = ExitStack()
+        self.client = self._stack.enter_context(push_client())
+        # A stand-in client (a test's mock) with ``publish`` gets 1.5.3's calls, one each.
+        sdk_client = _is_sdk_client(_client_class(self.sdk), self.sdk)
+        self.batches = sdk_client or not callable(getattr(self.client, "publish", None))
+
+    def close(self) -> None:
+        self._stack.close()
+
+    def results(self, notifications: Sequence) -> list[Any]:
+        """Per notification, in order: its push ticket, or ``INVALID_TOKEN`` for an address
+        that is not an Expo push token (not sent). A failed request raises."""
+        results: list[Any] = [INVALID_TOKEN] * len(notifications)
+        sendable = [
+            (index, push_message(self.sdk, notification))
+            for index, notification in enumerate(notifications)
+            if is_expo_push_token(notification.target_user_record.target_user_id)
+        ]
+        if not sendable:
+            return results
+        messages = [message for _, message in sendable]
+        if self.batches:
+            tickets = list(self.client.publish_multiple(messages))
+        else:
+            tickets = [self.client.publish(message) for message in messages]
+        if len(tickets) != len(messages):
+            raise RuntimeError(f"Expo answered {len(tickets)} tickets for {len(messages)}")
+        for (index, _), ticket in zip(sendable, tickets, strict=True):
+            results[index] = ticket
         return results
-    limiter = shared_limiter(settings.host, settings.max_per_second)
-    # Requests that would start after this are not sent: their messages are retried, and
-    # every request Expo answered is recorded as answered within the handler timeout.
-    deadline = time.monotonic() + max(conf.handler_timeout() - 2 * settings.timeout, 0)
-    if not _is_sdk_client(_client_class(sdk), sdk):
-        # A stand-in client (a test's mock) gets 1.5.3's calls, one client, in order.
-        with push_client(settings) as client:
-            batches = not callable(getattr(client, "publish", None))
-            size = min(MAX_MESSAGES_PER_REQUEST, settings.max_per_second) if batches else 1
-            sender = _Sender(limiter, deadline, batches)
-            for chunk in _chunks(sendable, size):
-                _store(results, chunk, sender.publish(client, chunk))
-        return results
-    chunks = _chunks(sendable, min(MAX_MESSAGES_PER_REQUEST, settings.max_per_second))
-    sender = _Sender(limiter, deadline, batches=True)
-    for chunk, answers in zip(chunks, _in_parallel(settings, sender, chunks), strict=True):
-        _store(results, chunk, answers)
-    return results
+
+    def send_chunk(self, notifications: Sequence) -> list[Outcome]:
+        return [outcome_of(result) for result in self.results(notifications)]
+
+    def classify(self, exc: Exception) -> Outcome:
+        if not isinstance(exc, OSError) and getattr(exc, "response", None) is None:
+            log_failure(logger, "expo: unexpected error publishing a request", exc=exc)
+        return classify_request_error(exc)
+
+    def should_split(self, exc: Exception) -> bool:
+        return rejected_for_its_content(exc)
 
 
-def _store(results: list[Any], chunk: list[tuple[int, Any]], answers: list) -> None:
-    for (index, _), answer in zip(chunk, answers, strict=True):
-        results[index] = answer
-
-
-def _in_parallel(settings: ExpoSettings, sender: _Sender, chunks: list[list]) -> list[list]:
-    """Each chunk's answers, in order, sent over up to ``concurrency`` clients at once.
-
-    Each worker thread holds its own client (a ``requests`` session is not shared between
-    threads); the shared limiter keeps all of them, and every other sender of the process,
-    within ``max_per_second``. A refused request is split on the thread that sent it.
-    """
-    workers = min(settings.concurrency, len(chunks))
-    with ExitStack() as stack:
-        idle: queue.SimpleQueue = queue.SimpleQueue()
-        for _ in range(workers):
-            idle.put(stack.enter_context(push_client(settings)))
-
-        def publish(chunk: list[tuple[int, Any]]) -> list:
-            client = idle.get()
-            try:
-                return sender.publish(client, chunk)
-            finally:
-                idle.put(client)
-
-        if workers == 1:
-            return [publish(chunk) for chunk in chunks]
-        with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="dns-expo") as pool:
-            return list(pool.map(publish, chunks))
+Handler = ExpoHandler
 
 
 def outcome_of(result: Any) -> Outcome:
-    """The outcome of one ``_results`` item: a push ticket, an exception, or an outcome."""
-    if isinstance(result, OUTCOME_TYPES):
-        return result
+    """The outcome of one ``ExpoHandler.results`` item: a push ticket or an exception."""
     if result is INVALID_TOKEN:
         return Failed("Not an Expo push token (ExponentPushToken[...])")
     if isinstance(result, Exception):
@@ -315,66 +296,7 @@ def outcome_of(result: Any) -> Outcome:
 
 def send_batch(notifications: Sequence) -> list[Outcome]:
     """Publish the batch in chunks, paced to ``max_per_second``; one outcome each, in order."""
-    if not notifications:
-        return []
-    outcomes = [outcome_of(result) for result in _results(notifications)]
-    logger.info(
-        "expo: %d accepted, %d not accepted",
-        sum(isinstance(o, Delivered) for o in outcomes),
-        sum(not isinstance(o, Delivered) for o in outcomes),
-    )
-    return outcomes
-
-
-@dataclass(frozen=True)
-class _Sender:
-    """Sends one chunk per /push/send request, paced by ``limiter``, none after ``deadline``."""
-
-    limiter: RateLimiter
-    deadline: float
-    batches: bool  # False: a stand-in client's publish(), one message per call
-    clock: Callable[[], float] = time.monotonic
-
-    def publish(self, client, chunk: list[tuple[int, Any]]) -> list:
-        """One request for ``chunk``: a ticket per message, or what stands for its failure.
-
-        A request refused for its content is sent again in halves, each half paced like any
-        request, so the messages that are fine get through and only the offending ones keep
-        the error. Any other failure (429, 5xx, a timeout) stands for the whole chunk. A
-        request whose turn comes after the deadline is not sent: its messages are retried.
-        """
-        messages = [message for _, message in chunk]
-        try:
-            with self.limiter.slot(len(messages)):
-                if self.clock() > self.deadline:
-                    return [Retry(OUT_OF_TIME)] * len(messages)
-                if self.batches:
-                    tickets = list(client.publish_multiple(messages))
-                else:
-                    tickets = [client.publish(message) for message in messages]
-        except Exception as exc:
-            if len(chunk) > 1 and rejected_for_its_content(exc):
-                logger.warning(
-                    "expo: a request of %d messages was refused as a whole (HTTP %s); "
-                    "sending it in halves",
-                    len(chunk),
-                    _request_status(exc),
-                )
-                middle = len(chunk) // 2
-                return self.publish(client, chunk[:middle]) + self.publish(client, chunk[middle:])
-            if not isinstance(exc, OSError) and getattr(exc, "response", None) is None:
-                log_failure(
-                    logger,
-                    "expo: unexpected error publishing %d messages",
-                    len(messages),
-                    exc=exc,
-                    known=[str(getattr(m, "to", "")) for m in messages],
-                )
-            return [exc] * len(messages)
-        if len(tickets) != len(messages):
-            mismatch = RuntimeError(f"Expo answered {len(tickets)} tickets for {len(messages)}")
-            return [mismatch] * len(messages)
-        return tickets
+    return ExpoHandler.send_batch(notifications)
 
 
 def _legacy_text(exc: BaseException) -> str:
@@ -403,15 +325,18 @@ def handle_push_response(notification, response) -> str:
 def send_notification(notification) -> str:
     """Push one notification now and save the result on it (the 1.5.3 function, kept).
 
-    Sent through the same path as ``send_batch`` (``PushClient`` read at call time, the
-    rate limit, the same classification); the ticket is applied by
+    Sent through the same hooks as ``send_batch`` (``PushClient`` read at call time, the
+    same classification); the ticket is applied by
     :func:`handle_push_response`. A request error is recorded by the dispatcher's rules and
     returned in 1.5.3's words. The dispatcher does not call this; it uses ``send_batch``.
     """
-    [result] = _results([notification])
-    if isinstance(result, OUTCOME_TYPES):
-        record_outcome(notification, result)
-        return result.error or PUSHED_MESSAGE
+    try:
+        with ExpoHandler.opened() as handler:
+            [result] = handler.results([notification])
+    except CONFIGURATION_ERRORS:
+        raise
+    except Exception as exc:
+        result = exc
     if not isinstance(result, Exception):
         return handle_push_response(notification, result)
     record_outcome(notification, outcome_of(result))

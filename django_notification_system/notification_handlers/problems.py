@@ -21,6 +21,7 @@ from django.utils.module_loading import import_string
 
 from .. import conf
 from ..conf.names import did_you_mean
+from .channel import ChannelHandler
 from .loading import _is_directory_entry, find_module
 
 TARGETS = "NOTIFICATION_SYSTEM_TARGETS"
@@ -52,7 +53,6 @@ BUILTIN_CHANNELS: dict[str, ChannelSpec] = {
             "email",
             "email",
             frozenset({"from_email", "timeout", "concurrency"}),
-            validate="django_notification_system.notification_handlers.email.email_settings",
         ),
         ChannelSpec(
             "twilio_sms",
@@ -139,12 +139,39 @@ def _spec_of_module(module_name: str, module: ModuleType | None) -> ChannelSpec 
         return None
     options = getattr(module, "OPTIONS", None)
     required = tuple(getattr(module, "REQUIRED_OPTIONS", ()))
+    handler = _channel_handler(module)
+    key = getattr(module, "CHANNEL", module_name)
+    if handler is not None:
+        key = handler.channel or key
+        if options is not None:
+            options = frozenset(options) | PIPELINE_OPTIONS
     return ChannelSpec(
-        key=str(getattr(module, "CHANNEL", module_name)),
+        key=str(key),
         module=module_name,
         options=None if options is None else frozenset(options) | _flat(required),
         required=required,
     )
+
+
+#: The options every ``ChannelHandler`` reads (see ``ChannelHandler.options``).
+PIPELINE_OPTIONS = frozenset({"concurrency", "timeout", "max_per_second"})
+
+
+def _channel_handler(module: ModuleType | None) -> type[ChannelHandler] | None:
+    handler = getattr(module, "Handler", None)
+    return handler if isinstance(handler, type) and issubclass(handler, ChannelHandler) else None
+
+
+def _validators(spec: ChannelSpec) -> list:
+    """The spec's own validator, then the pipeline options of its ``Handler`` class, if any."""
+    checks = [import_string(spec.validate)] if spec.validate else []
+    try:
+        handler = _channel_handler(find_module(spec.module, "handlers"))
+    except Exception:  # an import error is reported by the module checks
+        handler = None
+    if handler is not None:
+        checks.append(handler.options)
+    return checks
 
 
 def _flat(required: Sequence[str | tuple[str, ...]]) -> frozenset[str]:
@@ -208,16 +235,19 @@ def channel_problems(spec: ChannelSpec, options: object) -> list[str]:
     sdk = sdk_problem(spec)
     if sdk:
         problems.append(sdk)
-    if not problems and spec.validate:
+    for check in [] if problems else _validators(spec):
         try:
-            import_string(spec.validate)()
+            check()
         except ImproperlyConfigured as exc:
             problems.append(str(exc))
+            break
     return problems
 
 
 #: Modules of this package that are helpers, not channels.
-NOT_CHANNELS = frozenset({"base", "errors", "loading", "pool", "problems", "rate_limit"})
+NOT_CHANNELS = frozenset(
+    {"base", "channel", "errors", "loading", "outcomes", "pool", "problems", "rate_limit"}
+)
 
 
 def known_channel_names() -> list[str]:

@@ -1,4 +1,5 @@
-"""Twilio SMS handler: the real ``twilio.rest.Client``, up to ``concurrency`` requests at once.
+"""Twilio SMS handler on the :class:`~.base.ChannelHandler` pipeline: the real
+``twilio.rest.Client``, one message per call.
 
 Settings: ``NOTIFICATION_SYSTEM_TARGETS["twilio_sms"]`` (see docs/channels.rst). Errors are
 classified by Twilio error code first (``ERROR_CODES``), then by HTTP status.
@@ -9,9 +10,7 @@ patch it) are the 1.5.3 names, kept.
 from __future__ import annotations
 
 import logging
-import threading
 from collections.abc import Sequence
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
@@ -19,8 +18,16 @@ from django.urls import NoReverseMatch, reverse
 
 from .. import conf
 from ..conf import provider_timeout
-from ..exceptions import MissingDependency, NotificationSystemConfigurationError
-from .base import Delivered, InactiveAddress, OptedOut, Outcome, Retry, record_outcome
+from ..exceptions import MissingDependency
+from .base import (
+    ChannelHandler,
+    Delivered,
+    InactiveAddress,
+    OptedOut,
+    Outcome,
+    Retry,
+    record_outcome,
+)
 from .errors import describe, log_failure, outcome_for_http_status, parse_retry_after
 
 try:  # the 1.5.3 module-level name; the core still imports without the SDK
@@ -58,7 +65,6 @@ class TwilioSettings:
     messaging_service_sid: str | None
     status_callback: str | None
     timeout: float
-    concurrency: int
     api_base_url: str | None
     prefix_title: bool
 
@@ -70,12 +76,6 @@ def twilio_settings() -> TwilioSettings:
     service = option(CHANNEL, "messaging_service_sid", None)
     if not sender and not service:
         option(CHANNEL, "sender")  # raises ImproperlyConfigured naming the key
-    concurrency = option(CHANNEL, "concurrency", DEFAULT_CONCURRENCY)
-    if isinstance(concurrency, bool) or not isinstance(concurrency, int) or concurrency < 1:
-        raise NotificationSystemConfigurationError(
-            f'NOTIFICATION_SYSTEM_TARGETS["{CHANNEL}"]["concurrency"] must be a positive '
-            f"integer, not {concurrency!r}"
-        )
     return TwilioSettings(
         account_sid=option(CHANNEL, "account_sid"),
         auth_token=option(CHANNEL, "auth_token"),
@@ -83,7 +83,6 @@ def twilio_settings() -> TwilioSettings:
         messaging_service_sid=service,
         status_callback=option(CHANNEL, "status_callback", None) or status_callback_url(),
         timeout=provider_timeout(CHANNEL, DEFAULT_TIMEOUT),
-        concurrency=concurrency,
         api_base_url=option(CHANNEL, "api_base_url", None),
         prefix_title=bool(option(CHANNEL, "prefix_title", False)),
     )
@@ -138,121 +137,79 @@ def classify_twilio_error(
     return outcome_for_http_status(status, error, after)
 
 
-class _Sender:
-    """Sends one notification per call, with one Twilio client per worker thread.
+class TwilioHandler(ChannelHandler):
+    """One SMS per call, on a Twilio client of the sender's own (its own HTTP session).
 
-    The client class is this module's ``Client`` read when the sender is made; a
-    replacement that is not the SDK's class is built as 1.5.3 did, ``Client(sid, token)``.
+    The client class is this module's ``Client`` read when the sender opens; a replacement
+    that is not the SDK's class is built as 1.5.3 did, ``Client(sid, token)``.
     """
 
-    def __init__(self, settings: TwilioSettings) -> None:
-        self.settings = settings
-        sdk_client, self.HttpClient, self.TwilioException = _import_sdk()
-        self.Client = Client if Client is not None else sdk_client
-        self.configurable = isinstance(self.Client, type) and issubclass(self.Client, sdk_client)
-        self._local = threading.local()
-        self._http_clients: list[Any] = []
+    channel = CHANNEL
+    concurrency = DEFAULT_CONCURRENCY
+    timeout = DEFAULT_TIMEOUT
 
-    def _client(self):
-        client = getattr(self._local, "client", None)
-        if client is None:
-            client = self._new_client()
-            self._local.client = client
-        return client
-
-    def _new_client(self):
-        if not self.configurable:
-            return self.Client(self.settings.account_sid, self.settings.auth_token)
-        http_client = self.HttpClient(
-            timeout=self.settings.timeout,
-            request_hooks={"response": [self._remember_headers]},
+    def open(self) -> None:
+        self.settings = twilio_settings()
+        sdk_client, http_client_class, self.TwilioException = _import_sdk()
+        client_class = Client if Client is not None else sdk_client
+        self.headers: dict = {}
+        self.http_client = None
+        if not (isinstance(client_class, type) and issubclass(client_class, sdk_client)):
+            self.client = client_class(self.settings.account_sid, self.settings.auth_token)
+            return
+        self.http_client = http_client_class(
+            timeout=self.settings.timeout, request_hooks={"response": [self._remember_headers]}
         )
-        client = self.Client(
-            self.settings.account_sid, self.settings.auth_token, http_client=http_client
+        self.client = client_class(
+            self.settings.account_sid, self.settings.auth_token, http_client=self.http_client
         )
         if self.settings.api_base_url:
-            client.api.base_url = self.settings.api_base_url.rstrip("/")
-            client.edge = client.region = None  # an explicit base URL is used as given
-        self._http_clients.append(http_client)
-        return client
+            self.client.api.base_url = self.settings.api_base_url.rstrip("/")
+            self.client.edge = self.client.region = None  # an explicit base URL is used as given
 
     def close(self) -> None:
-        """Close the HTTP sessions the worker threads opened."""
-        for http_client in self._http_clients:
-            if http_client.session is not None:
-                http_client.session.close()
+        if self.http_client is not None and self.http_client.session is not None:
+            self.http_client.session.close()
 
     def _remember_headers(self, response, *args, **kwargs):
-        self._local.headers = response.headers
+        self.headers = response.headers
         return response
 
-    def send(self, pk_and_params: tuple[Any, dict[str, Any]]) -> Outcome:
-        """Create one message; ``pk`` is only used to name the notification in logs."""
-        return self.attempt(pk_and_params)[0]
+    def send(self, notification) -> Outcome:
+        self.headers = {}
+        message = self.client.messages.create(**message_params(notification, self.settings))
+        sid = getattr(message, "sid", None)  # a stand-in client's message may carry anything
+        return Delivered(provider_message_id=sid if isinstance(sid, str) else "")
 
-    def attempt(self, pk_and_params: tuple[Any, dict[str, Any]]) -> tuple[Outcome, Any]:
-        """Create one message: its outcome, and the exception that failed it, if any."""
-        pk, params = pk_and_params
-        self._local.headers = {}
-        try:
-            message = self._client().messages.create(**params)
-        except self.TwilioException as exc:
+    def classify(self, exc: Exception) -> Outcome:
+        if isinstance(exc, getattr(self, "TwilioException", ())):
             code, status = getattr(exc, "code", None), getattr(exc, "status", None)
             text = getattr(exc, "msg", None) or getattr(exc, "detail", None) or str(exc)
             error = f"Twilio error {code} (HTTP {status}): {text}"
-            retry_after = self._local.headers.get("Retry-After")
-            return classify_twilio_error(code, status, error, retry_after), exc
-        except OSError as exc:  # requests' ConnectionError and Timeout are OSErrors
-            return Retry(describe(exc)), exc
-        except Exception as exc:
-            log_failure(
-                logger,
-                "twilio_sms notification %s: unexpected error",
-                pk,
-                exc=exc,
-                known=(params.get("to", ""), params.get("body", "")),
-            )
-            return Retry(describe(exc)), exc
-        sid = getattr(message, "sid", None)  # a stand-in client's message may carry anything
-        return Delivered(provider_message_id=sid if isinstance(sid, str) else ""), None
+            return classify_twilio_error(code, status, error, self.headers.get("Retry-After"))
+        if not isinstance(exc, OSError):  # requests' ConnectionError and Timeout are OSErrors
+            log_failure(logger, "twilio_sms: unexpected error", exc=exc)
+        return Retry(describe(exc))
+
+
+Handler = TwilioHandler
 
 
 def send_batch(notifications: Sequence) -> list[Outcome]:
     """Send each notification as one SMS, ``concurrency`` at a time; one outcome each, in order."""
-    if not notifications:
-        return []
-    settings = twilio_settings()
-    sender = _Sender(settings)
-    # Built here, not in the workers, so that no worker thread ever touches the database.
-    work = [(n.pk, message_params(n, settings)) for n in notifications]
-    workers = min(settings.concurrency, len(work))
-    with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="twilio-sms") as pool:
-        outcomes = list(pool.map(sender.send, work))
-    sender.close()
-    logger.info(
-        "twilio_sms: %d sent, %d not sent",
-        sum(isinstance(o, Delivered) for o in outcomes),
-        sum(not isinstance(o, Delivered) for o in outcomes),
-    )
-    return outcomes
+    return TwilioHandler.send_batch(notifications)
 
 
 def send_notification(notification) -> str:
     """Send one SMS now and save the result on it (the 1.5.3 function, kept).
 
-    Sent through the same path as ``send_batch`` (settings, ``Client`` read at call time,
+    Sent through the same hooks as ``send_batch`` (settings, ``Client`` read at call time,
     the same classification) and saved by the dispatcher's rules (status,
     ``attempted_delivery``, retry accounting, a ``DeliveryAttempt``, an opted-out or
     invalid number's record deactivated). Returns ``"SMS Successfully sent!"`` or 1.5.3's
-    ``"<exception class>: <message>"``. The dispatcher does not call this; it uses
-    ``send_batch``.
+    ``"<exception class>: <message>"``. The dispatcher does not call this.
     """
-    settings = twilio_settings()
-    sender = _Sender(settings)
-    try:
-        outcome, exc = sender.attempt((notification.pk, message_params(notification, settings)))
-    finally:
-        sender.close()
+    outcome, exc = TwilioHandler.send_now(notification)
     record_outcome(notification, outcome)
     if exc is None:
         return SENT_MESSAGE

@@ -29,7 +29,18 @@ class _Handler:
     def __init__(self, fake: FakeSMTP) -> None:
         self.fake = fake
 
+    async def handle_MAIL(self, server, session, envelope, address, mail_options):
+        await self._pause()
+        envelope.mail_from = address
+        envelope.mail_options.extend(mail_options)
+        return "250 OK"
+
+    async def _pause(self) -> None:
+        if self.fake.command_latency:
+            await asyncio.sleep(self.fake.command_latency)
+
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+        await self._pause()
         self.fake.peers.add(session.peer)
         if address in self.fake.drop:
             server.transport.abort()  # the connection dies mid-conversation
@@ -40,6 +51,7 @@ class _Handler:
         return "250 OK"
 
     async def handle_DATA(self, server, session, envelope):
+        await self._pause()
         if self.fake.latency:
             await asyncio.sleep(self.fake.latency)
         with self.fake.lock:
@@ -63,7 +75,8 @@ class _Handler:
 class FakeSMTP:
     """``with FakeSMTP(refuse={addr: "550 5.1.1 User unknown"}, drop={addr}) as smtp:``.
 
-    ``latency`` delays each answer to DATA; ``freeze_after=n`` answers n messages and then
+    ``latency`` delays each answer to DATA, ``command_latency`` each answer to MAIL, RCPT
+    and DATA (a relay slow on every round trip); ``freeze_after=n`` answers n messages and then
     blocks its event loop (nothing answered, connections pile up unanswered, as with a
     stopped process) until the server is closed.
     """
@@ -74,10 +87,12 @@ class FakeSMTP:
         drop: set[str] | None = None,
         latency: float = 0.0,
         freeze_after: int | None = None,
+        command_latency: float = 0.0,
     ):
         self.refuse = dict(refuse or {})
         self.drop = set(drop or ())
         self.latency = latency  # seconds before each message is answered
+        self.command_latency = command_latency  # seconds before each MAIL, RCPT, DATA answer
         self.freeze_after = freeze_after  # answer this many messages, then freeze
         self.answered: int | None = None  # messages answered before the freeze
         self.thawed = threading.Event()

@@ -25,9 +25,15 @@ from django.utils import timezone
 
 from django_notification_system.models import Notification, NotificationTarget
 from django_notification_system.notification_creators import in_app
-from django_notification_system.notification_handlers.base import OUTCOME_TYPES, Delivered
+from django_notification_system.notification_handlers.base import (
+    OUTCOME_TYPES,
+    Delivered,
+    Failed,
+    Retry,
+)
 from django_notification_system.signals import batch_recorded
 from tests import factories
+from tests.fakes.slack import FakeSlack
 from tests.settings import ROOT
 
 pytestmark = pytest.mark.django_db
@@ -143,6 +149,7 @@ def test_the_docs_have_python_snippets():
         "extending.rst",
         "tracking.rst",
         "deployment.rst",
+        "writing_a_channel.rst",
     }
 
 
@@ -195,6 +202,38 @@ def _check_effects(where, code, namespace, before, provider, statsd) -> None:
         assert len(namespace["INSTALLED_APPS"]) > len(settings.INSTALLED_APPS)
     if "class DailyCap" in code:
         _run_daily_cap(namespace["DailyCap"])
+    if "class SlackHandler" in code:
+        _run_slack(namespace["Handler"])
+
+
+def _run_slack(handler) -> None:
+    """docs/writing_a_channel.rst's Slack channel against a loopback webhook: accepted, 429
+    with Retry-After, a 500, a revoked webhook (404), and the server gone."""
+    rows = []
+    for i in range(5):
+        n = Notification(title=f"Deploy {i}", body="done")
+        n.target_user_record = factories.record(
+            factories.user(f"slack{i}"), "slack", f"C0{i}", description="slack"
+        )
+        rows.append(n)
+    with (
+        FakeSlack() as slack,
+        override_settings(
+            NOTIFICATION_SYSTEM_TARGETS={"slack": {"webhook_url": slack.webhook_url}}
+        ),
+    ):
+        assert isinstance(handler.send_batch(rows[:1])[0], Delivered)
+        assert slack.texts == ["*Deploy 0*\ndone"]
+        slack.fail_next(429, b"rate_limited", {"Retry-After": "30"})
+        limited = handler.send_now(rows[1])[0]
+        assert isinstance(limited, Retry) and limited.after == timedelta(seconds=30)
+        slack.fail_next(500, b"oops")
+        assert isinstance(handler.send_now(rows[2])[0], Retry)
+        slack.fail_next(404, b"no_service")
+        assert isinstance(handler.send_now(rows[3])[0], Failed)
+        url = slack.webhook_url
+    with override_settings(NOTIFICATION_SYSTEM_TARGETS={"slack": {"webhook_url": url}}):
+        assert isinstance(handler.send_now(rows[4])[0], Retry)  # connection refused
 
 
 def _run_daily_cap(rule_class) -> None:
