@@ -62,6 +62,35 @@ STATUS_OUTCOMES: dict[int, type] = {
 
 OUT_OF_TIME = "not sent: the handler's time ran out before this push could start"
 
+#: Third-party loggers that name a request's URL (urllib3 at DEBUG level).
+URL_LOGGERS = ("urllib3.connectionpool", "urllib3.util.retry")
+
+
+class _EndpointRedactor(logging.Filter):
+    """While a thread sends a push, the endpoint's path in urllib3's log arguments becomes
+    ``[endpoint]``: the path is the subscription's secret. Other requests are untouched."""
+
+    sending = threading.local()
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        secret = getattr(self.sending, "path", None)
+        if secret and isinstance(record.args, tuple):
+            record.args = tuple(
+                arg.replace(secret, "[endpoint]") if isinstance(arg, str) else arg
+                for arg in record.args
+            )
+        return True
+
+
+_REDACTOR = _EndpointRedactor()
+
+
+def _redact_endpoints_in_logs() -> None:
+    for name in URL_LOGGERS:
+        target = logging.getLogger(name)
+        if _REDACTOR not in target.filters:
+            target.addFilter(_REDACTOR)
+
 
 @dataclass(frozen=True)
 class WebPushSettings:
@@ -248,6 +277,7 @@ class WebPushHandler(ChannelHandler):
         """Import the SDK (the install hint when it is missing) and read the settings."""
         self._requests, _, self._WebPusher, self._WebPushException = _import_sdk()
         self.settings = webpush_settings()
+        _redact_endpoints_in_logs()
 
     def close(self) -> None:
         with self._lock:
@@ -277,13 +307,18 @@ class WebPushHandler(ChannelHandler):
             pusher = self._WebPusher(subscription, requests_session=self._session())
         except self._WebPushException:
             return InactiveAddress("unusable push subscription: its keys were refused")
-        response = pusher.send(
-            build_payload(notification),
-            push_headers(notification, settings, subscription["endpoint"]),
-            ttl=message_ttl(notification, settings),
-            content_encoding="aes128gcm",
-            timeout=settings.timeout,
-        )
+        url = urlsplit(subscription["endpoint"])
+        _REDACTOR.sending.path = url.path + (f"?{url.query}" if url.query else "")
+        try:
+            response = pusher.send(
+                build_payload(notification),
+                push_headers(notification, settings, subscription["endpoint"]),
+                ttl=message_ttl(notification, settings),
+                content_encoding="aes128gcm",
+                timeout=settings.timeout,
+            )
+        finally:
+            _REDACTOR.sending.path = None
         return outcome_for_response(response.status_code, response.headers.get("Retry-After"))
 
     def classify(self, exc: Exception) -> Outcome:
