@@ -202,3 +202,20 @@ def test_anonymous_and_csrf_less_requests_are_refused(ada, push_service):
     refused = browser.post(API, info, format="json")
     assert refused.status_code == 403 and "CSRF" in refused.json()["detail"]
     assert records_of(ada) == []
+
+
+# -- the demo page -------------------------------------------------------------------------
+
+
+def test_the_demo_inbox_offers_web_push_and_serves_its_worker(
+    client, ada, webpush_settings, vapid_public
+):
+    page = client.get("/inbox/")
+    worker = client.get("/service-worker.js")
+
+    assert page.status_code == 200
+    assert "Notify me in this browser" in page.content.decode()
+    assert vapid_public in page.content.decode()
+    assert worker.status_code == 200 and worker["Service-Worker-Allowed"] == "/"
+    assert "showNotification" in worker.content.decode()
+    assert "openWindow" in worker.content.decode()
