@@ -61,9 +61,39 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
 DEFAULT_FROM_EMAIL = "demo@example.com"
 
+
+def demo_vapid_private_key() -> str | None:
+    """A throwaway VAPID key for the demo only, made on first run into a git-ignored file.
+
+    A real project generates its key once (``vapid --gen``) and reads it from its secrets;
+    never reuse this one. ``None`` (Web Push off) when pywebpush is not installed.
+    """
+    path = BASE_DIR / "demo" / ".vapid-demo-key.pem"
+    if not path.exists():
+        try:
+            from cryptography.hazmat.primitives import serialization
+            from cryptography.hazmat.primitives.asymmetric import ec
+        except ImportError:
+            return None
+        key = ec.generate_private_key(ec.SECP256R1())
+        path.write_bytes(
+            key.private_bytes(
+                serialization.Encoding.PEM,
+                serialization.PrivateFormat.PKCS8,
+                serialization.NoEncryption(),
+            )
+        )
+    return path.read_text()
+
+
 NOTIFICATION_SYSTEM_TARGETS = {
     "email": {"from_email": "notifications@example.com"},
 }
+if _demo_vapid_key := demo_vapid_private_key():
+    NOTIFICATION_SYSTEM_TARGETS["webpush"] = {
+        "vapid_private_key": _demo_vapid_key,
+        "vapid_subject": "mailto:demo@example.com",
+    }
 # Categories users choose about at /notifications/preferences/ (log in at /accounts/login/);
 # categorised emails carry one-click unsubscribe links built from the public base URL.
 NOTIFICATION_SYSTEM_CATEGORIES = {

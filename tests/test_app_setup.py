@@ -43,7 +43,7 @@ def run_python(code: str) -> subprocess.CompletedProcess:
 def test_bare_project_with_one_installed_apps_line_sets_up():
     result = run_python(BARE_PROJECT)
     assert result.returncode == 0, result.stderr
-    assert "['email', 'expo', 'in_app', 'twilio']" in result.stdout
+    assert "['email', 'expo', 'in_app', 'twilio', 'webpush']" in result.stdout
 
 
 def test_core_imports_and_migrates_without_any_extra():

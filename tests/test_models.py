@@ -31,6 +31,7 @@ def test_status_constants_are_the_documented_strings():
 def test_builtin_targets_are_preloaded():
     pairs = set(NotificationTarget.objects.values_list("name", "notification_module_name"))
     assert {("Email", "email"), ("Twilio", "twilio"), ("Expo", "expo")} <= pairs
+    assert ("Web Push", "webpush") in pairs
 
 
 def test_documented_defaults_and_uuid_keys():

@@ -9,7 +9,7 @@ from django.urls import path
 from rest_framework.renderers import JSONOpenAPIRenderer
 from rest_framework.schemas import get_schema_view
 
-from . import preference_views, views
+from . import preference_views, views, webpush_views
 
 app_name = "django_notification_system_api"
 
@@ -22,6 +22,11 @@ endpoints = [
     path("inbox/<uuid:pk>/unread/", views.MarkUnreadView.as_view(), name="inbox-unread"),
     path("inbox/<uuid:pk>/archive/", views.ArchiveView.as_view(), name="inbox-archive"),
     path("preferences/", preference_views.PreferencesView.as_view(), name="preferences"),
+    path(
+        "webpush/subscriptions/",
+        webpush_views.WebPushSubscriptionsView.as_view(),
+        name="webpush-subscriptions",
+    ),
 ]
 
 urlpatterns = [
@@ -30,7 +35,10 @@ urlpatterns = [
         "schema/",
         get_schema_view(
             title="django-notification-system",
-            description="The in-app inbox and notification preferences of the requesting user.",
+            description=(
+                "The in-app inbox, notification preferences and Web Push subscriptions of "
+                "the requesting user."
+            ),
             patterns=endpoints,
             renderer_classes=[JSONOpenAPIRenderer],
         ),

@@ -32,7 +32,8 @@ class TargetUserRecord(CreatedModifiedAbstractModel):
         NotificationTarget, on_delete=models.PROTECT, related_name="target_user_records"
     )
     target_user_id = models.CharField(
-        max_length=200, help_text="The user's identifier on the target (address, number, token)."
+        max_length=2048,  # a Web Push subscription (JSON) is ~400-600 characters
+        help_text="The user's identifier on the target (address, number, token, subscription).",
     )
     description = models.CharField(max_length=200, blank=True, default="")
     active = models.BooleanField(default=True)

@@ -83,6 +83,15 @@ BUILTIN_CHANNELS: dict[str, ChannelSpec] = {
             extra="expo",
             validate="django_notification_system.notification_handlers.expo.expo_settings",
         ),
+        ChannelSpec(
+            "webpush",
+            "webpush",
+            frozenset({"vapid_private_key", "vapid_subject", "ttl", "timeout", "concurrency"}),
+            required=("vapid_private_key", "vapid_subject"),
+            sdk="pywebpush",
+            extra="webpush",
+            validate="django_notification_system.notification_handlers.webpush.webpush_settings",
+        ),
     )
 }
 _BUILTIN_BY_MODULE = {spec.module: spec for spec in BUILTIN_CHANNELS.values()}

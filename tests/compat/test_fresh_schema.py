@@ -16,7 +16,7 @@ def test_fresh_database_matches_the_models():
 @pytest.mark.django_db
 def test_fresh_database_has_the_built_in_targets_once():
     modules = sorted(NotificationTarget.objects.values_list("notification_module_name", flat=True))
-    assert modules == ["email", "expo", "in_app", "twilio"]
+    assert modules == ["email", "expo", "in_app", "twilio", "webpush"]
 
 
 @pytest.mark.django_db(transaction=True)

@@ -143,6 +143,7 @@ def test_a_1_5_3_database_upgrades_in_place_keeping_its_data(old_apps):
         ("In-App", "in_app"),
         ("Pager", "pager"),
         ("Twilio", "twilio"),
+        ("Web Push", "webpush"),
     ]
     records = TargetUserRecord.objects.values_list(
         "created_date",
@@ -224,5 +225,11 @@ def test_migrating_forward_twice_adds_no_targets(old_apps):
     migrate([(APP, "0005_notification_check_constraints")])
     migrate(latest())
     second = sorted(NotificationTarget.objects.values_list("name", "notification_module_name"))
-    built_in = [("Email", "email"), ("Expo", "expo"), ("In-App", "in_app"), ("Twilio", "twilio")]
+    built_in = [
+        ("Email", "email"),
+        ("Expo", "expo"),
+        ("In-App", "in_app"),
+        ("Twilio", "twilio"),
+        ("Web Push", "webpush"),
+    ]
     assert first == second == built_in

@@ -13,6 +13,8 @@ files' own tests.
 
 from __future__ import annotations
 
+import base64
+import json
 import re
 import sys
 import types
@@ -92,13 +94,27 @@ def placeholders(monkeypatch):
     return provider, monitoring.statsd
 
 
+#: A well-formed subscription (never sent to: the snippets only create notifications).
+WEBPUSH_SUBSCRIPTION = json.dumps(
+    {
+        "endpoint": "https://push.example/ada",
+        "keys": {
+            "p256dh": base64.urlsafe_b64encode(b"\x04" + b"\x01" * 64).decode().rstrip("="),
+            "auth": base64.urlsafe_b64encode(b"\x02" * 16).decode().rstrip("="),
+        },
+    }
+)
+
+
 @pytest.fixture
 def user():
-    """A user with an active record on email, Twilio, Expo and the demo's Pigeon Post."""
+    """A user with an active record on email, Twilio, Expo, Web Push and the demo's Pigeon
+    Post."""
     person = factories.user("ada", "ada@example.com")
     factories.record(person, "email", "ada@example.com")
     factories.record(person, "twilio", "+15005550006")
     factories.record(person, "expo", "ExponentPushToken[ada-phone]")
+    factories.record(person, "webpush", WEBPUSH_SUBSCRIPTION)
     NotificationTarget.objects.get_or_create(
         name="Pigeon Post", defaults={"notification_module_name": "pigeon_post"}
     )

@@ -134,7 +134,7 @@ def test_preferences_for_is_the_whole_matrix(ada):
     with CaptureQueriesContext(connection) as ctx:
         matrix = preferences_for(ada)
     assert len(ctx.captured_queries) == 3
-    assert matrix.channels == ("email", "expo", "in_app", "twilio")  # targets by name
+    assert matrix.channels == ("email", "expo", "in_app", "twilio", "webpush")  # targets by name
     assert [row.category.key for row in matrix.rows] == ["comments", "security", "news", "billing"]
     cell = matrix.cell("comments", "twilio")
     assert (cell.enabled, cell.locked, cell.reason) == (True, False, "preference:comments/twilio")

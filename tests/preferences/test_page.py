@@ -59,6 +59,9 @@ def test_saving_changes_only_what_the_user_changed(client, ada):
         "billing/expo": "on",
         "billing/in_app": "on",
         "billing/twilio": "on",
+        "comments/webpush": "on",
+        "news/webpush": "on",
+        "billing/webpush": "on",
     }
     response = client.post(URL, {**data, "billing/email": "", "security/email": ""})
     assert response.status_code == 302
