@@ -19,13 +19,11 @@ import logging
 import threading
 import time
 from collections.abc import Sequence
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
 from .. import conf
-from ..conf import provider_timeout
 from ..exceptions import MissingDependency, NotificationSystemConfigurationError
 from ..models.addresses import subscription_problem
 from .base import ChannelHandler, Delivered, Failed, InactiveAddress, Outcome, Retry
@@ -60,7 +58,6 @@ STATUS_OUTCOMES: dict[int, type] = {
     413: Failed,  # payload too large
 }
 
-OUT_OF_TIME = "not sent: the handler's time ran out before this push could start"
 
 #: Third-party loggers that name a request's URL (urllib3 at DEBUG level).
 URL_LOGGERS = ("urllib3.connectionpool", "urllib3.util.retry")
@@ -97,8 +94,6 @@ class WebPushSettings:
     vapid: Any  # a py_vapid.Vapid holding the private key
     subject: str
     ttl: int
-    timeout: float
-    concurrency: int
 
 
 def _import_sdk():
@@ -174,8 +169,6 @@ def webpush_settings() -> WebPushSettings:
         vapid=vapid,
         subject=_subject(conf.target_option(CHANNEL, "vapid_subject"), vapid),
         ttl=_ttl(conf.target_option(CHANNEL, "ttl", DEFAULT_TTL), conf.target_key(CHANNEL, "ttl")),
-        timeout=provider_timeout(CHANNEL, DEFAULT_TIMEOUT),
-        concurrency=conf.positive_int_option(CHANNEL, "concurrency", DEFAULT_CONCURRENCY),
     )
 
 
@@ -260,51 +253,32 @@ def outcome_for_response(status: int, retry_after: str | None = None) -> Outcome
 
 
 class WebPushHandler(ChannelHandler):
-    """Sends one encrypted push per notification, with a ``requests`` session per thread
+    """Sends one encrypted push per call, on a ``requests`` session of the sender's own
     kept for the whole run."""
 
     channel = CHANNEL
     concurrency = DEFAULT_CONCURRENCY
     timeout = float(DEFAULT_TIMEOUT)
 
-    def __init__(self) -> None:
-        self.settings: WebPushSettings | None = None
-        self._local = threading.local()
-        self._sessions: list[Any] = []
-        self._lock = threading.Lock()
-
     def open(self) -> None:
-        """Import the SDK (the install hint when it is missing) and read the settings."""
+        """Import the SDK (the install hint when it is missing), read the settings and open
+        this sender's HTTP session."""
         self._requests, _, self._WebPusher, self._WebPushException = _import_sdk()
         self.settings = webpush_settings()
+        self.session = self._requests.Session()
         _redact_endpoints_in_logs()
 
     def close(self) -> None:
-        with self._lock:
-            sessions, self._sessions = self._sessions, []
-        for session in sessions:
-            session.close()
-
-    def _session(self):
-        session = getattr(self._local, "session", None)
-        if session is None:
-            session = self._requests.Session()
-            self._local.session = session
-            with self._lock:
-                self._sessions.append(session)
-        return session
+        self.session.close()
 
     def send(self, notification) -> Outcome:
         """Encrypt and POST one push; the answer's status decides the outcome."""
-        if self.settings is None:
-            self.open()
-        settings = self.settings
         try:
             subscription = parse_subscription(notification.target_user_record.target_user_id)
         except ValueError as exc:
             return InactiveAddress(f"unusable push subscription: {exc}")
         try:
-            pusher = self._WebPusher(subscription, requests_session=self._session())
+            pusher = self._WebPusher(subscription, requests_session=self.session)
         except self._WebPushException:
             return InactiveAddress("unusable push subscription: its keys were refused")
         url = urlsplit(subscription["endpoint"])
@@ -312,10 +286,10 @@ class WebPushHandler(ChannelHandler):
         try:
             response = pusher.send(
                 build_payload(notification),
-                push_headers(notification, settings, subscription["endpoint"]),
-                ttl=message_ttl(notification, settings),
+                push_headers(notification, self.settings, subscription["endpoint"]),
+                ttl=message_ttl(notification, self.settings),
                 content_encoding="aes128gcm",
-                timeout=settings.timeout,
+                timeout=self.timeout,
             )
         finally:
             _REDACTOR.sending.path = None
@@ -324,20 +298,12 @@ class WebPushHandler(ChannelHandler):
     def classify(self, exc: Exception) -> Outcome:
         """A connection error or timeout: Retry; a key the encryption refuses: the address
         is unusable. Only the exception's type is kept (requests' texts name the URL)."""
-        requests, _, _, _ = _import_sdk()
-        if isinstance(exc, requests.RequestException):
+        if isinstance(exc, self._requests.RequestException):
             return Retry(f"{type(exc).__name__}: the push service could not be reached")
         if isinstance(exc, ValueError):  # http_ece/cryptography: p256dh is not a P-256 point
             return InactiveAddress(f"unusable push subscription ({type(exc).__name__})")
         logger.error("webpush: unexpected %s while sending", type(exc).__name__)
         return Retry(f"{type(exc).__name__} from the webpush provider")
-
-    def attempt(self, notification) -> Outcome:
-        """``send`` with what it raises classified: what the batch runner calls."""
-        try:
-            return self.send(notification)
-        except Exception as exc:
-            return self.classify(exc)
 
 
 Handler = WebPushHandler
@@ -345,33 +311,5 @@ Handler = WebPushHandler
 
 def send_batch(notifications: Sequence) -> list[Outcome]:
     """Send each notification as one push, ``concurrency`` at a time; one outcome each, in
-    order. No push starts unless it can finish (by ``timeout``) within the handler timeout:
-    the rest are retried, no attempt made.
-
-    Runs :class:`WebPushHandler` until the dispatcher runs ``ChannelHandler`` subclasses
-    itself (the other built-ins keep their ``send_batch`` too).
-    """
-    if not notifications:
-        return []
-    handler = WebPushHandler()
-    handler.open()
-    settings = handler.settings
-    deadline = time.monotonic() + max(conf.handler_timeout() - 2 * settings.timeout, 0)
-
-    def attempt(notification) -> Outcome:
-        if time.monotonic() > deadline:
-            return Retry(OUT_OF_TIME)
-        return handler.attempt(notification)
-
-    workers = min(settings.concurrency, len(notifications))
-    try:
-        with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="webpush") as pool:
-            outcomes = list(pool.map(attempt, notifications))
-    finally:
-        handler.close()
-    logger.info(
-        "webpush: %d sent, %d not sent",
-        sum(isinstance(o, Delivered) for o in outcomes),
-        sum(not isinstance(o, Delivered) for o in outcomes),
-    )
-    return outcomes
+    order (the pipeline's deadline: no push starts that could outlive the handler timeout)."""
+    return WebPushHandler.send_batch(notifications)

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-pytest.importorskip("pywebpush")
-
+# pywebpush comes with the [webpush] extra, which `make venv` installs ([all]): a missing
+# SDK is a failure here, never a silent skip.
 from cryptography.hazmat.primitives import serialization
 from py_vapid import Vapid
 
