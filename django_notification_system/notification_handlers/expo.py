@@ -250,7 +250,8 @@ class ExpoHandler(ChannelHandler):
 
     def results(self, notifications: Sequence) -> list[Any]:
         """Per notification, in order: its push ticket, or ``INVALID_TOKEN`` for an address
-        that is not an Expo push token (not sent). A failed request raises."""
+        that is not an Expo push token (not sent). A failed request raises (a stand-in
+        client's request, one per message, gives its exception as that message's result)."""
         results: list[Any] = [INVALID_TOKEN] * len(notifications)
         sendable = [
             (index, push_message(self.sdk, notification))
@@ -262,13 +263,20 @@ class ExpoHandler(ChannelHandler):
         messages = [message for _, message in sendable]
         if self.batches:
             tickets = list(self.client.publish_multiple(messages))
-        else:
-            tickets = [self.client.publish(message) for message in messages]
+        else:  # 1.5.3's calls, one per message: one message's failed request is its own
+            tickets = [self._publish_alone(message) for message in messages]
         if len(tickets) != len(messages):
             raise RuntimeError(f"Expo answered {len(tickets)} tickets for {len(messages)}")
         for (index, _), ticket in zip(sendable, tickets, strict=True):
             results[index] = ticket
         return results
+
+    def _publish_alone(self, message) -> Any:
+        """A stand-in client's ticket for one message, or the exception its request raised."""
+        try:
+            return self.client.publish(message)
+        except Exception as exc:
+            return exc
 
     def send_chunk(self, notifications: Sequence) -> list[Outcome]:
         return [outcome_of(result) for result in self.results(notifications)]
