@@ -46,7 +46,8 @@ def _targets(name: str, targets: dict) -> list[Problem]:
 
 
 def _enqueue_backend(name: str, backend: str | None) -> list[Problem]:
-    """The framework named by ``NOTIFICATION_SYSTEM_ENQUEUE_ON_CREATE`` must be importable."""
+    """The framework named by ``NOTIFICATION_SYSTEM_ENQUEUE_ON_CREATE`` must be importable,
+    and for Celery the project must have created its app (a warning, W005, if not)."""
     if backend is None:
         return []
     module = "workers.tasks" if backend == "tasks" else "workers.celery"
@@ -57,7 +58,25 @@ def _enqueue_backend(name: str, backend: str | None) -> list[Problem]:
     else:
         missing = getattr(imported, "framework_task", True) is None
         problem = imported.INSTALL_HINT if missing else None
-    return [] if problem is None else [Problem(f"{name} is {backend!r} but {problem}", "E005")]
+    if problem is not None:
+        return [Problem(f"{name} is {backend!r} but {problem}", "E005")]
+    if backend == "celery" and not imported.project_app_configured():
+        return [_no_celery_app(name)]
+    return []
+
+
+def _no_celery_app(name: str) -> Problem:
+    """Enqueueing without the project's Celery app reaches Celery's default broker, silently."""
+    return Problem(
+        f"{name} is 'celery' but the project has created no Celery app in this process: "
+        "notifications would be enqueued on Celery's default app (a broker at "
+        "amqp://localhost), not on the project's workers.",
+        "W005",
+        "Create the app in myproject/celery.py and import it when Django starts: "
+        "`from .celery import app as celery_app` in myproject/__init__.py "
+        "(see docs/workers.rst).",
+        warning=True,
+    )
 
 
 def _category_channels(name: str, declared: dict) -> list[Problem]:

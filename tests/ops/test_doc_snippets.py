@@ -92,6 +92,11 @@ def placeholders(monkeypatch):
     monkeypatch.setitem(sys.modules, "my_provider", provider)
     monkeypatch.setitem(sys.modules, "myproject", types.ModuleType("myproject"))
     monkeypatch.setitem(sys.modules, "myproject.monitoring", monitoring)
+    # docs/workers.rst's myproject/__init__.py imports the app of its myproject/celery.py
+    # (which tests/workers/test_celery_project.py runs as files of a new project).
+    celery_module = types.ModuleType("myproject.celery")
+    celery_module.app = types.SimpleNamespace(main="myproject")
+    monkeypatch.setitem(sys.modules, "myproject.celery", celery_module)
     return provider, monitoring.statsd
 
 
@@ -175,6 +180,7 @@ def test_snippet_runs_as_written(where, code, user, placeholders, project_settin
     provider, statsd = placeholders
     namespace = {
         "__name__": f"docs_snippet_{where}",
+        "__package__": "myproject",  # the project package, for a relative import
         "INSTALLED_APPS": list(settings.INSTALLED_APPS),
         "urlpatterns": [],
         "env": lambda name: f"value-of-{name}",
