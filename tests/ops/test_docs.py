@@ -77,3 +77,19 @@ def test_the_upgrade_page_names_the_versions_first_every_migration_and_ends_with
     assert consoles and not any("pip install -U" in block for block in consoles)
     headings = re.findall(r"^(.+)\n-{3,}$", page, re.M)
     assert headings[0] == "What you need" and headings[-1] == "Check list"
+
+
+@pytest.mark.parametrize(
+    ("source", "variable", "default"),
+    [
+        ("tests/settings.py", "DATABASE_URL", "postgres://postgres@127.0.0.1:5432/test"),
+        ("tests/settings.py", "DNS_REDIS_URL", "redis://127.0.0.1:6379/0"),
+        ("tests/ops/conftest.py", "DNS_CHROMIUM", "/usr/bin/chromium"),
+        ("tests/ops/conftest.py", "DNS_CHROMEDRIVER", "/usr/bin/chromedriver"),
+    ],
+)
+def test_the_readme_names_each_test_service_where_the_tests_look_for_it(source, variable, default):
+    readme = (ROOT / "README.md").read_text()
+    assert f"`{variable}`" in readme and f"`{default}`" in readme
+    code = (ROOT / source).read_text()
+    assert f'"{variable}"' in code and f'"{default}"' in code
