@@ -103,6 +103,9 @@ NOTIFICATION_SYSTEM_CATEGORIES = {
 }
 NOTIFICATION_SYSTEM_PUBLIC_BASE_URL = "http://127.0.0.1:8000"
 LOGIN_URL = "login"  # demo/example/urls.py: any demo user, staff or not
+# The superuser `manage.py seed_demo` creates (or resets) for /admin/. Only these settings name
+# one, so the demo's known password exists only in the demo's own database.
+DEMO_ADMIN = {"username": "admin", "password": "demo"}
 
 # django-crontab (extra "crontab"): `python manage.py crontab add` installs these lines in
 # the user's crontab. The lock stops a slow run overlapping the next one on this host; several

@@ -9,6 +9,8 @@ does not read. Being the wiring, it may import any part of the package.
 from __future__ import annotations
 
 import importlib
+import importlib.metadata
+import re
 from typing import Any
 
 from django.core import checks
@@ -44,7 +46,8 @@ def _targets(name: str, targets: dict) -> list[Problem]:
 
 
 def _enqueue_backend(name: str, backend: str | None) -> list[Problem]:
-    """The framework named by ``NOTIFICATION_SYSTEM_ENQUEUE_ON_CREATE`` must be importable."""
+    """The framework named by ``NOTIFICATION_SYSTEM_ENQUEUE_ON_CREATE`` must be importable,
+    and for Celery the project must have created its app (a warning, W005, if not)."""
     if backend is None:
         return []
     module = "workers.tasks" if backend == "tasks" else "workers.celery"
@@ -55,7 +58,25 @@ def _enqueue_backend(name: str, backend: str | None) -> list[Problem]:
     else:
         missing = getattr(imported, "framework_task", True) is None
         problem = imported.INSTALL_HINT if missing else None
-    return [] if problem is None else [Problem(f"{name} is {backend!r} but {problem}", "E005")]
+    if problem is not None:
+        return [Problem(f"{name} is {backend!r} but {problem}", "E005")]
+    if backend == "celery" and not imported.project_app_configured():
+        return [_no_celery_app(name)]
+    return []
+
+
+def _no_celery_app(name: str) -> Problem:
+    """Enqueueing without the project's Celery app reaches Celery's default broker, silently."""
+    return Problem(
+        f"{name} is 'celery' but the project has created no Celery app in this process: "
+        "notifications would be enqueued on Celery's default app (a broker at "
+        "amqp://localhost), not on the project's workers.",
+        "W005",
+        "Create the app in myproject/celery.py and import it when Django starts: "
+        "`from .celery import app as celery_app` in myproject/__init__.py "
+        "(see docs/workers.rst).",
+        warning=True,
+    )
 
 
 def _category_channels(name: str, declared: dict) -> list[Problem]:
@@ -211,4 +232,49 @@ def check_target_handlers(app_configs=None, databases=None, **kwargs) -> list[ch
                         id="django_notification_system.E004",
                     )
                 )
+    return errors
+
+
+#: The provider SDKs the handlers are written against: distribution name -> (oldest supported
+#: version, the extra that installs a supported one). Matches pyproject.toml's extras (a test
+#: holds them together). An older SDK may import and then fail every send (1.5.3 pinned
+#: ``exponent-server-sdk<1.0``, which stays installed after an upgrade).
+SUPPORTED_SDKS: dict[str, tuple[str, str]] = {
+    "exponent-server-sdk": ("2.1", "expo"),
+    "twilio": ("9", "twilio"),
+    "pywebpush": ("2.0", "webpush"),
+    "django-anymail": ("10", "anymail"),
+}
+
+
+def _release(version: str) -> tuple[int, ...]:
+    """The numeric release of a version string (``"0.3.1.post1"`` -> ``(0, 3, 1)``)."""
+    match = re.match(r"\d+(?:\.\d+)*", version)
+    return tuple(int(part) for part in match.group().split(".")) if match else ()
+
+
+@checks.register()
+def check_sdk_versions(app_configs=None, **kwargs) -> list[checks.CheckMessage]:
+    """Every installed provider SDK is one the handlers support (not too old).
+
+    Reads installed versions from package metadata only: nothing is imported, and an SDK
+    that is not installed is not a problem here (its channel says which extra to install).
+    """
+    errors: list[checks.CheckMessage] = []
+    for package, (oldest, extra) in SUPPORTED_SDKS.items():
+        try:
+            installed = importlib.metadata.version(package)
+        except importlib.metadata.PackageNotFoundError:
+            continue
+        if _release(installed) >= _release(oldest):
+            continue
+        errors.append(
+            checks.Error(
+                f"{package} {installed} is installed, but the {extra!r} channel needs "
+                f"{package}>={oldest}: its sends would fail.",
+                hint=f'Install a supported version: pip install "django-notification-system'
+                f'[{extra}]" (or uninstall {package} if you do not use that channel).',
+                id=f"{PREFIX}E040",
+            )
+        )
     return errors

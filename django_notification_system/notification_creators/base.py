@@ -311,9 +311,7 @@ def create_for_user(
             f"No notification created for user {user.pk} on channel {channel!r}: "
             "an identical one is already scheduled"
         )
-    raise UserHasNoTargetRecords(
-        f"User {user.pk} has no active target records on channel {channel!r}"
-    )
+    raise UserHasNoTargetRecords.for_channel(user.pk, channel)
 
 
 def validate_user(user: Any) -> None:

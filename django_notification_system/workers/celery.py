@@ -35,7 +35,7 @@ from typing import Any
 from . import jobs
 
 try:
-    from celery import shared_task
+    from celery import current_app, shared_task
 except ImportError as exc:
     raise ImportError(
         f'Celery is not installed: pip install "django-notification-system[celery]" ({exc})'
@@ -75,3 +75,14 @@ def check_push_receipts() -> dict[str, Any]:
 def cleanup_notifications(days: int) -> dict[str, Any]:
     """Delete final-state notifications last modified more than ``days`` days ago."""
     return jobs.cleanup_notifications(days)
+
+
+def project_app_configured() -> bool:
+    """Whether this process made a Celery app of its own (``Celery("myproject")``).
+
+    Without one, Celery's ``current_app`` is its fallback app: enqueues go to a broker at
+    Celery's default URL, not to the project's workers, and nothing says so. Celery creates
+    that fallback on first use as ``Celery("default", set_as_current=False)``.
+    """
+    app = current_app._get_current_object()
+    return not (app.main == "default" and not app.set_as_current)

@@ -11,7 +11,8 @@ from django_notification_system.exceptions import (
     UserIsOptedOut,
 )
 from django_notification_system.models import Notification, NotificationOptOut
-from django_notification_system.notification_creators import email, expo, twilio
+from django_notification_system.notification_creators import email, expo, in_app, twilio, webpush
+from django_notification_system.notification_creators.base import create_for_user
 from tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -49,7 +50,40 @@ def test_no_target_records_names_the_user_and_the_channel():
     user = factories.user("norecords")
     with pytest.raises(UserHasNoTargetRecords) as raised:
         twilio.create_notification(user, "Title", "Body")
-    assert str(raised.value) == f"User {user.pk} has no active target records on channel 'twilio'"
+    assert str(raised.value).startswith(
+        f"User {user.pk} has no active target records on channel 'twilio': to add one, "
+    )
+
+
+@pytest.mark.parametrize(
+    ("creator", "fix"),
+    [
+        (email, "python manage.py create_email_target_user_records"),
+        (twilio, "TargetUserRecord for the Twilio target"),
+        (expo, "TargetUserRecord for the Expo target"),
+        (webpush, "webpush.register_subscription(user, subscription)"),
+    ],
+)
+def test_no_target_records_names_the_fix_and_the_docs_page(creator, fix):
+    user = factories.user("norecords", "norecords@example.com")
+    with pytest.raises(UserHasNoTargetRecords) as raised:
+        creator.create_notification(user, "Title", "Body")
+    assert fix in str(raised.value)
+    assert 'docs/creators.rst, "Target user records"' in str(raised.value)
+
+
+def test_an_inactive_in_app_record_says_how_to_reactivate_it():
+    user = factories.user("inactive")
+    in_app.create_notification(user, "First")
+    user.notification_target_user_records.update(active=False)
+    with pytest.raises(UserHasNoTargetRecords, match="set the record's active=True"):
+        in_app.create_notification(user, "Second")
+
+
+def test_a_custom_channel_names_its_module_name():
+    user = factories.user("norecords")
+    with pytest.raises(UserHasNoTargetRecords, match="notification_module_name is 'pager'"):
+        create_for_user("pager", user, "Title", "Body")
 
 
 def test_opted_out_names_the_user_and_the_channel():

@@ -5,6 +5,7 @@ from io import StringIO
 import pytest
 from django.core import mail
 from django.core.management import CommandError, call_command
+from django.core.management.base import SystemCheckError
 from django.test import override_settings
 
 from django_notification_system.models import Notification
@@ -154,3 +155,57 @@ def test_a_handler_that_fails_to_import_is_a_configuration_error(make_due, tmp_p
     assert set(statuses(good).values()) == {Notification.DELIVERED}
     rows = Notification.objects.filter(pk__in=[b.pk for b in broken])
     assert {n.retry_attempts for n in rows} == {0}
+
+
+def run_checked(*args) -> tuple[str, str]:
+    """Run as ``manage.py`` does: with the system checks (``call_command`` skips them)."""
+    out, err = StringIO(), StringIO()
+    call_command("process_notifications", *args, stdout=out, stderr=err, skip_checks=False)
+    return out.getvalue(), err.getvalue()
+
+
+#: Categories with an email channel and no public URL for unsubscribe links: warning W001.
+WARNED = override_settings(
+    NOTIFICATION_SYSTEM_CATEGORIES={"news": {"defaults": {"email": True}}},
+    NOTIFICATION_SYSTEM_PUBLIC_BASE_URL="",
+)
+
+
+@WARNED
+def test_a_one_shot_run_leaves_configuration_warnings_to_check(make_due):
+    make_due("email")
+    out, err = run_checked()
+    assert out.splitlines() == ["delivered: 1"]
+    assert err == ""  # cron mails stderr: a warning here would arrive every minute
+    check_err = StringIO()
+    call_command("check", stdout=StringIO(), stderr=check_err)
+    assert "W001" in check_err.getvalue()
+
+
+@WARNED
+def test_a_loop_worker_reports_configuration_warnings_once_at_its_start(make_due, monkeypatch):
+    from django_notification_system.management.commands import process_notifications as command
+
+    passes = []
+    run_once = command.Command.run_once
+
+    def counted(self, options, stop):
+        passes.append(1)
+        if len(passes) == 2:
+            stop.event.set()
+        return run_once(self, options, stop)
+
+    monkeypatch.setattr(command.Command, "run_once", counted)
+    # The loop closes idle connections between passes; the test's connection must stay open.
+    monkeypatch.setattr(command, "close_stale_connections", lambda: None)
+    _, err = run_checked("--loop", "--interval", "1")
+    assert len(passes) == 2
+    assert err.count("django_notification_system.W001") == 1
+
+
+@override_settings(NOTIFICATION_SYSTEM_HANDLERS=["no_such_package.handlers"])
+def test_a_configuration_error_found_by_the_checks_still_stops_a_one_shot_run(make_due):
+    rows = make_due("email")
+    with pytest.raises(SystemCheckError, match=r"django_notification_system\.E002"):
+        run_checked()
+    assert set(statuses(rows).values()) == {Notification.SCHEDULED}

@@ -5,7 +5,8 @@ fragments of a project (``settings.py``, ``urls.py``, a view holding a ``user``)
 in a namespace that gives them what such a file already has: the settings'
 ``INSTALLED_APPS``, an empty ``urlpatterns``, an ``env()`` reader, a ``user`` with an active
 record on every channel (and one in-app notification), the ``request`` of a view, and the
-caller's objects the prose names (``payment``, ``order``, ``body``, ``tomorrow``, ``when``).
+caller's objects the prose names (``payment``, ``order``, ``body``, ``tomorrow``, ``when``,
+a browser's Web Push ``subscription``).
 Placeholders the docs name as "your client" (``my_provider``, ``myproject.monitoring``) are
 small fakes. Snippets that include real files (``literalinclude``) are covered by those
 files' own tests.
@@ -26,7 +27,7 @@ from django.test import override_settings
 from django.utils import timezone
 
 from django_notification_system.models import Notification, NotificationTarget
-from django_notification_system.notification_creators import in_app
+from django_notification_system.notification_creators import email, in_app
 from django_notification_system.notification_handlers.base import (
     OUTCOME_TYPES,
     Delivered,
@@ -91,6 +92,11 @@ def placeholders(monkeypatch):
     monkeypatch.setitem(sys.modules, "my_provider", provider)
     monkeypatch.setitem(sys.modules, "myproject", types.ModuleType("myproject"))
     monkeypatch.setitem(sys.modules, "myproject.monitoring", monitoring)
+    # docs/workers.rst's myproject/__init__.py imports the app of its myproject/celery.py
+    # (which tests/workers/test_celery_project.py runs as files of a new project).
+    celery_module = types.ModuleType("myproject.celery")
+    celery_module.app = types.SimpleNamespace(main="myproject")
+    monkeypatch.setitem(sys.modules, "myproject.celery", celery_module)
     return provider, monitoring.statsd
 
 
@@ -174,6 +180,7 @@ def test_snippet_runs_as_written(where, code, user, placeholders, project_settin
     provider, statsd = placeholders
     namespace = {
         "__name__": f"docs_snippet_{where}",
+        "__package__": "myproject",  # the project package, for a relative import
         "INSTALLED_APPS": list(settings.INSTALLED_APPS),
         "urlpatterns": [],
         "env": lambda name: f"value-of-{name}",
@@ -185,6 +192,7 @@ def test_snippet_runs_as_written(where, code, user, placeholders, project_settin
         "body": "<p>Your order ships tomorrow.</p>",
         "tomorrow": timezone.now() + timedelta(days=1),
         "when": timezone.now(),
+        "subscription": WEBPUSH_SUBSCRIPTION,  # what the browser's page posted
     }
     before = Notification.objects.count()
     try:
@@ -216,6 +224,10 @@ def _check_effects(where, code, namespace, before, provider, statsd) -> None:
         assert NotificationTarget.objects.filter(notification_module_name="pigeon_post").exists()
     if "INSTALLED_APPS +=" in code:
         assert len(namespace["INSTALLED_APPS"]) > len(settings.INSTALLED_APPS)
+    if "def add_record" in code:  # docs/creators.rst: a new user's first record, in code
+        newcomer = factories.user("newcomer")
+        namespace["add_record"](newcomer, "email", newcomer.email)
+        assert email.create_notification(newcomer, "Welcome", "<p>Hello</p>")
     if "class DailyCap" in code:
         _run_daily_cap(namespace["DailyCap"])
     if "class SlackHandler" in code:

@@ -63,3 +63,33 @@ def test_every_command_and_option_is_documented(command):
     }
     missing = sorted(o for o in options if f"``{o}" not in section)
     assert not missing, f"{command} options missing from docs/commands.rst: {missing}"
+
+
+def test_the_upgrade_page_names_the_versions_first_every_migration_and_ends_with_a_check_list():
+    page = (ROOT / "docs" / "migrating.rst").read_text()
+    opening = page.split("\n\n")[1]
+    assert "Python 3.10+" in opening and "Django 4.2 LTS or 5.2 LTS" in opening
+    for migration in sorted((ROOT / "django_notification_system" / "migrations").glob("0*.py")):
+        if migration.stem[:4] not in ("0001", "0002"):
+            assert f"``{migration.stem}``" in page, migration.stem
+    # The index has only 1.5.3: an upgrade from it would keep 1.5.3 installed.
+    consoles = re.findall(r"^\.\. code-block:: console\n((?:[ \t]*\n|   .*\n)+)", page, re.M)
+    assert consoles and not any("pip install -U" in block for block in consoles)
+    headings = re.findall(r"^(.+)\n-{3,}$", page, re.M)
+    assert headings[0] == "What you need" and headings[-1] == "Check list"
+
+
+@pytest.mark.parametrize(
+    ("source", "variable", "default"),
+    [
+        ("tests/settings.py", "DATABASE_URL", "postgres://postgres@127.0.0.1:5432/test"),
+        ("tests/settings.py", "DNS_REDIS_URL", "redis://127.0.0.1:6379/0"),
+        ("tests/ops/conftest.py", "DNS_CHROMIUM", "/usr/bin/chromium"),
+        ("tests/ops/conftest.py", "DNS_CHROMEDRIVER", "/usr/bin/chromedriver"),
+    ],
+)
+def test_the_readme_names_each_test_service_where_the_tests_look_for_it(source, variable, default):
+    readme = (ROOT / "README.md").read_text()
+    assert f"`{variable}`" in readme and f"`{default}`" in readme
+    code = (ROOT / source).read_text()
+    assert f'"{variable}"' in code and f'"{default}"' in code

@@ -7,6 +7,7 @@ import signal
 import threading
 import time
 
+from django.core import checks
 from django.core.management.base import BaseCommand, CommandError
 
 from ... import conf
@@ -108,6 +109,30 @@ class Command(BaseCommand):
             help=f"Seconds to wait between runs with --loop, {MIN_INTERVAL:g} to "
             f"{MAX_INTERVAL:g} (default 10).",
         )
+
+    def execute(self, *args, **options):
+        """Note whether this is a long-running worker before Django runs the system checks."""
+        self.show_check_warnings = bool(options.get("loop")) and not options.get("dry_run")
+        return super().execute(*args, **options)
+
+    def check(self, *args, **kwargs) -> None:
+        """System checks before a run: errors stop it; warnings are ``manage.py check``'s.
+
+        A one-shot run is started by cron every minute, and whatever it writes to stderr is
+        mailed each time, so configuration warnings (e.g. W001) are left to
+        ``manage.py check``. A ``--loop`` worker checks once at its start, so it reports them
+        there, once. Errors stop either run, reported as Django reports them.
+        """
+        if getattr(self, "show_check_warnings", False):
+            super().check(*args, **kwargs)
+            return
+        issues = checks.run_checks(
+            app_configs=kwargs.get("app_configs"),
+            tags=kwargs.get("tags"),
+            databases=kwargs.get("databases"),
+        )
+        if any(issue.is_serious() and not issue.is_silenced() for issue in issues):
+            super().check(*args, **kwargs)  # raises SystemCheckError listing the errors
 
     def handle(self, *args, **options) -> None:
         check_options(options)

@@ -5,6 +5,11 @@ Starts the fake Twilio and Expo servers from ``tests/fakes`` on loopback, points
 per channel, what happened. Email goes to the console backend of the demo settings.
 """
 
+import os
+import sys
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
 from django.db.models import Count
@@ -14,7 +19,10 @@ from django_notification_system import conf
 from django_notification_system.models import Notification
 from tests.fakes import FakeExpo, FakeTwilio
 
-from .seed_demo import DEAD_DEVICE, UNSUBSCRIBED_NUMBER
+from .seed_demo import DEAD_DEVICE, DEMO_PASSWORD, DEMO_USERS, UNSUBSCRIBED_NUMBER
+
+#: Where ``manage.py runserver`` serves the demo by default.
+DEMO_URL = "http://127.0.0.1:8000/"
 
 
 class Command(BaseCommand):
@@ -42,6 +50,7 @@ class Command(BaseCommand):
             f"fake Expo accepted {len(expo.tickets)} pushes."
         )
         self._report()
+        self._next_steps()
 
     def _report(self) -> None:
         rows = (
@@ -55,3 +64,29 @@ class Command(BaseCommand):
                 channel = row["target_user_record__target__name"]
                 self.stdout.write(f"{channel}:")
             self.stdout.write(f"  {row['status']}: {row['count']}")
+
+    def _next_steps(self) -> None:
+        """What to run and open next: the demo's last words, so ``make demo`` shows its way.
+
+        The command names this interpreter by its path, so it works from a fresh shell
+        without activating the virtual environment.
+        """
+        python = os.path.relpath(sys.executable)
+        *others, last = [name for name, _ in DEMO_USERS]
+        self.stdout.write("")
+        self.stdout.write("The demo is ready. Serve it (from this directory, in any shell):")
+        self.stdout.write(f"  {python} manage.py runserver")
+        self.stdout.write(
+            f"then open {DEMO_URL} (the inbox; preferences at /notifications/preferences/)"
+        )
+        self.stdout.write(
+            f"and log in as {', '.join(others)} or {last}, password {DEMO_PASSWORD}."
+        )
+        login = getattr(settings, "DEMO_ADMIN", None)
+        admin = login and get_user_model().objects.filter(
+            username=login["username"], is_superuser=True
+        )
+        if admin and admin.exists():
+            self.stdout.write(
+                f"Admin: {DEMO_URL}admin/ as {login['username']}, password {login['password']}."
+            )

@@ -7,6 +7,7 @@ model's post_save signal (see ``demo/example/signals.py``).
 
 from datetime import timedelta
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand
 from django.db import connection, transaction
@@ -95,6 +96,22 @@ class Command(BaseCommand):
         # The signal pattern: saving a Reminder schedules an email once this transaction commits.
         Reminder.objects.create(user=User.objects.get(username="ada"), text="try the demo")
         self.stdout.write(f"Seeded {len(DEMO_USERS)} users and {created} notifications.")
+        self._admin(User)
+
+    def _admin(self, User) -> None:
+        """The demo settings' ``DEMO_ADMIN`` superuser for /admin/, its password reset each run.
+
+        Other settings (a project's, the tests') name none, so no account with a known
+        password is ever made outside the demo's own database.
+        """
+        login = getattr(settings, "DEMO_ADMIN", None)
+        if not login:
+            return
+        admin, _ = User.objects.get_or_create(username=login["username"])
+        admin.is_staff = admin.is_superuser = admin.is_active = True
+        admin.set_password(login["password"])
+        admin.save()
+        self.stdout.write(f"Admin login: {login['username']}, password {login['password']}.")
 
     def _reset_or_start(self, User) -> None:
         """Make re-running the demo start from the same state, and say which case this was.
