@@ -288,3 +288,18 @@ def test_an_unusual_but_valid_cursor_answers_a_page(client, ada, querystring):
     response = client.get(f"{API}inbox/", {"cursor": _cursor(querystring)})
     assert response.status_code == 200
     assert isinstance(response.json()["results"], list)
+
+
+def test_counts_honour_a_weak_etag(client, ada):
+    """Issue 30.7: ``If-None-Match`` compares weakly (RFC 9110): ``W/"…"`` matches."""
+    rows = post_items(ada, 2)
+    etag = client.get(f"{API}inbox/counts/")["ETag"]
+    assert not etag.startswith("W/")
+    for offered in (f"W/{etag}", f'"other", W/{etag}', f"W/{etag}, {etag}"):
+        response = client.get(f"{API}inbox/counts/", HTTP_IF_NONE_MATCH=offered)
+        assert response.status_code == 304, offered
+        assert response["ETag"] == etag
+    inbox.mark_read(ada, [rows[0].pk])
+    stale = client.get(f"{API}inbox/counts/", HTTP_IF_NONE_MATCH=f"W/{etag}")
+    assert stale.status_code == 200
+    assert stale.json() == {"unread": 1, "unseen": 1}
