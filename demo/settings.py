@@ -116,6 +116,10 @@ CRONJOBS = [
 ]
 CRONTAB_LOCK_JOBS = True
 
+# demo.urls serves anymail's tracking webhooks, which need a secret (check E041): a demo-only
+# one here; a real site keeps its own out of the repository.
+ANYMAIL = {"WEBHOOK_SECRET": "demo-user:demo-only-not-a-secret"}
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

@@ -13,10 +13,12 @@ import importlib.metadata
 import re
 from typing import Any
 
+from django.conf import settings
 from django.core import checks
 from django.core.exceptions import ImproperlyConfigured
 from django.template import TemplateDoesNotExist, TemplateSyntaxError
 from django.template.loader import get_template
+from django.urls import URLResolver, get_resolver
 
 from . import conf
 from .conf.category import SETTING as CATEGORIES
@@ -164,6 +166,29 @@ def _delivery_rules(name: str, paths: list[str]) -> list[Problem]:
     return [Problem(problem, "E030") for problem in rule_problems(paths)]
 
 
+def _lease_outlasts_handlers(name: str, lease: int) -> list[Problem]:
+    """The lease must be at least twice the handler timeout.
+
+    A row's lease has to outlive its handler call and the record step after it; a shorter
+    one lets a second run claim rows still being sent and send them again.
+    """
+    timeout_setting = "NOTIFICATION_SYSTEM_HANDLER_TIMEOUT"
+    try:
+        timeout = conf.handler_timeout()
+    except ImproperlyConfigured:
+        return []  # reported with that setting
+    if lease >= 2 * timeout:
+        return []
+    return [
+        Problem(
+            f"{name} is {lease} s, shorter than twice {timeout_setting} ({timeout} s): a "
+            "second run could claim rows still being sent and send them again.",
+            "E040",
+            f"Set {name} to at least {2 * timeout}, or lower {timeout_setting}.",
+        )
+    ]
+
+
 EXTRA_VALIDATORS: dict[str, list[ExtraValidator]] = {
     "NOTIFICATION_SYSTEM_HANDLERS": [_module_entries],
     "NOTIFICATION_SYSTEM_CREATORS": [_module_entries],
@@ -171,7 +196,53 @@ EXTRA_VALIDATORS: dict[str, list[ExtraValidator]] = {
     "NOTIFICATION_SYSTEM_ENQUEUE_ON_CREATE": [_enqueue_backend],
     CATEGORIES: [_unsubscribe_links, _category_channels, _digests_and_throttles],
     "NOTIFICATION_SYSTEM_DELIVERY_RULES": [_delivery_rules],
+    "NOTIFICATION_SYSTEM_LEASE_SECONDS": [_lease_outlasts_handlers],
 }
+
+#: URLconf modules that serve anymail's tracking webhooks.
+ANYMAIL_WEBHOOK_URLCONFS = frozenset({f"{PREFIX}tracking.anymail_urls", "anymail.urls"})
+
+
+def _includes_urlconf(patterns: list, names: frozenset) -> bool:
+    """True when ``patterns`` include (at any depth) a URLconf module named in ``names``."""
+    for pattern in patterns:
+        if not isinstance(pattern, URLResolver):
+            continue
+        urlconf = pattern.urlconf_name
+        name = urlconf if isinstance(urlconf, str) else getattr(urlconf, "__name__", None)
+        if name in names or _includes_urlconf(pattern.url_patterns, names):
+            return True
+    return False
+
+
+def _webhook_secret() -> str | None:
+    anymail = getattr(settings, "ANYMAIL", None)
+    secret = anymail.get("WEBHOOK_SECRET") if isinstance(anymail, dict) else None
+    return secret or getattr(settings, "ANYMAIL_WEBHOOK_SECRET", None)
+
+
+@checks.register(checks.Tags.urls)
+def check_anymail_webhook_secret(app_configs=None, **kwargs) -> list[checks.CheckMessage]:
+    """anymail's tracking webhooks served without ``ANYMAIL["WEBHOOK_SECRET"]`` are an error.
+
+    Without the secret anymail accepts unauthenticated calls (it only warns), so anyone can
+    post a forged bounce or complaint that deactivates a real address.
+    """
+    try:
+        patterns = get_resolver().url_patterns
+    except Exception:
+        return []  # a broken URLconf is Django's own check's to report
+    if not _includes_urlconf(patterns, ANYMAIL_WEBHOOK_URLCONFS) or _webhook_secret():
+        return []
+    return [
+        checks.Error(
+            'anymail\'s tracking webhooks are in the URLconf but ANYMAIL["WEBHOOK_SECRET"] is '
+            "not set: anyone could post a forged bounce that deactivates a real address.",
+            hint='Set ANYMAIL["WEBHOOK_SECRET"] to "random-user:random-password" and give the '
+            "ESP the webhook URL with those credentials (see the tracking docs).",
+            id=f"{PREFIX}E041",
+        )
+    ]
 
 
 def _check_message(problem: Problem) -> checks.CheckMessage:

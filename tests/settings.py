@@ -77,6 +77,9 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
 ]
 ROOT_URLCONF = "tests.urls"
+# tests.urls serves anymail's tracking webhooks: without a secret anyone could post a forged
+# bounce (check E041). Tracking tests that post to them set their own.
+ANYMAIL = {"WEBHOOK_SECRET": "test-user:test-password"}
 TEMPLATES = [
     {
         "BACKEND": "django.template.backends.django.DjangoTemplates",

@@ -82,11 +82,18 @@ def counts_etag(user, counts: dict) -> str:
     return quote_etag(digest.hexdigest()[:20])
 
 
+def _opaque(etag: str) -> str:
+    """The tag without its weakness indicator, for weak comparison (RFC 9110 8.8.3.2)."""
+    return etag.removeprefix("W/")
+
+
 class CountsView(generics.GenericAPIView):
     """``GET inbox/counts/``: ``{"unread": n, "unseen": m}`` with an ETag.
 
     A request whose ``If-None-Match`` holds the current tag gets ``304 Not Modified``, so a
     polling badge transfers nothing while nothing changed. Both counts come from one query.
+    Tags are compared weakly, as RFC 9110 has ``If-None-Match`` do: ``W/"…"`` matches
+    ``"…"`` (Django's GZipMiddleware and many proxies weaken the tag they pass on).
     """
 
     permission_classes = [IsAuthenticated]
@@ -98,7 +105,7 @@ class CountsView(generics.GenericAPIView):
         counts = inbox.counts(request.user)
         etag = counts_etag(request.user, counts)
         offered = parse_etags(request.headers.get("If-None-Match", ""))
-        if etag in offered or "*" in offered:
+        if "*" in offered or _opaque(etag) in {_opaque(tag) for tag in offered}:
             response = Response(status=status.HTTP_304_NOT_MODIFIED)
         else:
             response = Response(CountsSerializer(counts).data)

@@ -2,7 +2,8 @@
 
 Every UPDATE is guarded by ``claim_token`` and ``status=SENDING``: a row whose lease
 expired and was taken over by another run (or that a 1.5.3-style handler already saved)
-is never overwritten.
+is never overwritten. A row deleted while it was being sent (its user, record or the row
+itself) is skipped: its attempt is not inserted, so no foreign key fails at COMMIT.
 """
 
 from __future__ import annotations
@@ -47,6 +48,9 @@ CONNECTION_ERRORS = (OperationalError, InterfaceError)
 
 #: Parameters per statement of the multi-row INSERT (databases other than SQLite and PostgreSQL).
 MAX_PARAMETERS = 65535
+
+#: Pseudo-status counted for rows deleted between claim and record (their outcome is dropped).
+DELETED = "DELETED DURING THE SEND"
 
 
 @dataclass(frozen=True)
@@ -222,6 +226,20 @@ def _already_recorded(results: Sequence[DeliveryResult], stamp: datetime) -> set
     )
 
 
+def _still_there(pks: Sequence) -> set:
+    """The rows of ``pks`` that still exist, locked until the transaction ends (one query).
+
+    The lock (``FOR NO KEY UPDATE`` on PostgreSQL; SQLite's write lock, already held by the
+    UPDATEs before it) keeps a concurrent delete from removing a row between this read and
+    the COMMIT that checks the attempts' foreign keys.
+    """
+    return set(
+        Notification.objects.select_for_update(no_key=True)
+        .filter(pk__in=list(pks))
+        .values_list("pk", flat=True)
+    )
+
+
 def _write_batch(
     token: uuid.UUID,
     results: Sequence[DeliveryResult],
@@ -247,10 +265,12 @@ def _write_batch(
         if not r.settled_by_handler and isinstance(r.outcome, (InactiveAddress, OptedOut))
     }
 
-    def write() -> tuple[int, set]:
+    def write() -> tuple[int, set, set]:
         with transaction.atomic():
             done = _already_recorded(results, stamp) if first_try else set()
             updated = sum(_update_group(token, s, rows, now) for s, rows in groups.items())
+            todo = [r.notification.pk for r in results if r.notification.pk not in done]
+            present = _still_there(todo) if todo else set()
             if saved_by_handler:  # keep their status; drop our lease
                 Notification.objects.filter(pk__in=saved_by_handler, claim_token=token).update(
                     lease_expires_at=None, claim_token=None
@@ -259,18 +279,23 @@ def _write_batch(
                 TargetUserRecord.objects.filter(pk__in=dead_records).update(
                     active=False, modified_date=now
                 )
-            insert_attempts([r for r in results if r.notification.pk not in done], stamp)
-        return updated, done
+            insert_attempts([r for r in results if r.notification.pk in present], stamp)
+        return updated, done, done | present
 
-    updated, done = retry_if_locked(write)
-    expected = sum(len(rows) for rows in groups.values())
-    recorded_before = sum(r.notification.pk in done for rows in groups.values() for r in rows)
-    lost = expected - updated - recorded_before
+    updated, done, present = retry_if_locked(write)
+    grouped = [r for rows in groups.values() for r in rows]
+    recorded_before = sum(r.notification.pk in done for r in grouped)
+    deleted = sum(r.notification.pk not in present for r in grouped)
+    lost = len(grouped) - updated - recorded_before - deleted
     if lost:
         logger.warning(
-            "%d of %d rows of a batch lost their lease before recording", lost, expected
+            "%d of %d rows of a batch lost their lease before recording", lost, len(grouped)
         )
-    return Counter(r.status for r in results), lost
+    counts = Counter(r.status for r in results if r.notification.pk in present)
+    if len(present) < len(results):
+        counts[DELETED] = len(results) - len(present)
+        logger.info("%d rows of a batch were deleted during the send", counts[DELETED])
+    return counts, lost
 
 
 def settle(token: uuid.UUID, notifications: Sequence[Notification], status: str, reason: str, now):

@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from .abstract import CreatedModifiedAbstractModel, check_constraint
 from .digest_window import DigestWindow
-from .extra import extra_fingerprint, validate_extra
+from .extra import check_headers, extra_fingerprint, first_control_character, validate_extra
 from .target_user_record import TargetUserRecord
 
 ALL_STATUSES = [
@@ -35,9 +35,26 @@ def check_title(title: object) -> None:
         raise ValueError("A notification title cannot contain a line break (CR or LF).")
 
 
+def check_title_characters(title: object) -> None:
+    """Raise ``ValueError`` for a title with any control character (a tab, ``\\x0b``,
+    ``\\x1c``...): email splits a subject there, so such a row could never be sent.
+
+    Checked at creation and in ``full_clean``, not in ``save()``, where 1.5.3 accepted them.
+    """
+    where = first_control_character(title) if isinstance(title, str) else None
+    if where is not None:
+        raise ValueError(f"A notification title cannot contain a control character ({where}).")
+
+
+def _check_title(title: object) -> None:
+    check_title(title)
+    check_title_characters(title)
+
+
 def _check_extra(extra: object) -> None:
     if extra is not None:
         validate_extra(extra)
+        check_headers(extra)
 
 
 class NotificationQuerySet(models.QuerySet):
@@ -323,7 +340,7 @@ class Notification(CreatedModifiedAbstractModel):
         ``ValueError`` from ``save()``."""
         super().clean()
         errors = {}
-        for name, check in (("title", check_title), ("extra", _check_extra)):
+        for name, check in (("title", _check_title), ("extra", _check_extra)):
             try:
                 check(getattr(self, name))
             except ValueError as exc:

@@ -48,8 +48,8 @@ from ..exceptions import NotificationsNotCreated, UserHasNoTargetRecords, UserIs
 from ..inbox import groups
 from ..keys.validation import rows_with_key, validate_key
 from ..models import Notification, TargetUserRecord
-from ..models.extra import extra_fingerprint, validate_extra
-from ..models.notification import check_title
+from ..models.extra import check_headers, extra_fingerprint, validate_extra
+from ..models.notification import check_title, check_title_characters
 from ..notification_handlers.loading import find_module
 from ..preferences.categories import Category, get_category
 from ..rules.base import Scope
@@ -105,19 +105,24 @@ def normalise_extra(extra: Any) -> dict:
     """``extra`` as a JSON-safe dict with keys sorted at every level (``None`` -> ``{}``).
 
     ``ValueError`` when it is not a dict, nests more than ``MAX_EXTRA_DEPTH`` (32) levels or
-    is larger than ``MAX_EXTRA_BYTES`` (8 KB) as JSON. Sorted keys make ``{"a": 1, "b": 2}``
+    is larger than ``MAX_EXTRA_BYTES`` (8 KB) as JSON, or when ``extra["headers"]`` has a
+    name that is not an RFC 5322 field name or a value with a control character (a header
+    injection). Sorted keys make ``{"a": 1, "b": 2}``
     and ``{"b": 2, "a": 1}`` the same stored data, hence the same ``extra_hash``.
     """
     if extra is None:
         return {}
     if not isinstance(extra, dict):
         raise ValueError(f"extra must be a dict, not {type(extra).__name__}")
-    return json.loads(validate_extra(extra))
+    text = validate_extra(extra)
+    check_headers(extra)
+    return json.loads(text)
 
 
 def validate_title(title: Any) -> str:
-    """The title, or a ``ValueError`` if it is not a non-empty, single-line string within the
-    field's limit (a line break could never be sent as an email subject)."""
+    """The title, or a ``ValueError`` if it is not a non-empty string within the field's
+    limit, without line breaks or other control characters (email could never send it as a
+    subject: it would be retried forever, or split into injected headers)."""
     if not isinstance(title, str) or not title.strip():
         raise ValueError("A notification needs a non-empty title.")
     if len(title) > TITLE_MAX_LENGTH:
@@ -125,6 +130,7 @@ def validate_title(title: Any) -> str:
             f"The title is {len(title)} characters long; the limit is {TITLE_MAX_LENGTH}."
         )
     check_title(title)
+    check_title_characters(title)
     return title
 
 

@@ -16,6 +16,7 @@ import socket
 import threading
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager, suppress
+from email.errors import MessageError as EmailMessageError
 from typing import Any
 
 from django.conf import settings
@@ -25,6 +26,8 @@ from django.utils.html import strip_tags
 
 from .. import conf
 from ..conf import provider_timeout
+from ..models.extra import check_headers
+from ..models.notification import check_title_characters
 from .base import (
     ChannelHandler,
     Delivered,
@@ -87,9 +90,22 @@ def _as_list(value: Any) -> list[str]:
     return [value] if isinstance(value, str) else list(value or [])
 
 
+def check_sendable(notification) -> None:
+    """Raise ``ValueError`` for a subject or ``extra`` header no mail can carry.
+
+    Creation refuses them; this catches rows saved without its checks (1.5.3 code calling
+    ``save()``, rows older than the check), which Python's email package would otherwise
+    split into injected header lines or that would be retried forever.
+    """
+    check_title_characters(notification.title)
+    check_headers(notification.extra)
+
+
 def build_message(notification, sender: str, connection) -> EmailMultiAlternatives:
     """Subject = title, HTML body = body plus a plain-text alternative; ``extra`` applied;
-    one-click unsubscribe headers for a categorised notification (RFC 8058)."""
+    one-click unsubscribe headers for a categorised notification (RFC 8058). ``ValueError``
+    for a message that can never be sent (see :func:`check_sendable`)."""
+    check_sendable(notification)
     extra = notification.extra if isinstance(notification.extra, dict) else {}
     message = EmailMultiAlternatives(
         subject=notification.title,
@@ -183,9 +199,10 @@ def classify_error(exc: Exception, message, address: str) -> tuple[Outcome, bool
         return outcome, exc.smtp_code == 421
     if isinstance(exc, OSError):  # refused connection, reset, timeout
         return Retry(error), True
-    if isinstance(exc, (ValueError, TypeError)):
+    if isinstance(exc, (ValueError, TypeError, EmailMessageError)):
         # The message itself cannot be sent (a header with a line break, an invalid address,
-        # an unencodable value): sending it again would fail the same way.
+        # an unencodable value, Python's HeaderWriteError): sending it again would fail the
+        # same way.
         return Failed(error), False
     log_failure(
         logger,
@@ -315,6 +332,7 @@ def _send_single(notification) -> tuple[Outcome, str]:
         return outcome, outcome.error
     address = notification.target_user_record.target_user_id
     try:
+        check_sendable(notification)
         sent = mail.send_mail(  # looked up now, so that a test patching it is obeyed
             subject=notification.title,
             message=html_to_text(notification.body),

@@ -12,6 +12,7 @@ from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
 from django.core import signing
+from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.cache import never_cache
@@ -59,20 +60,42 @@ def _invalid(request: HttpRequest, status: int) -> HttpResponse:
     return render(request, INVALID_TEMPLATE, status=status)
 
 
+#: Primary keys beyond a 64-bit integer match no row (and SQLite cannot bind them).
+PK_RANGE = range(-(2**63), 2**63)
+
+
+def _user_named(user_pk: str):
+    """The user whose pk is ``user_pk``, or ``None``: also for a pk that is not one of the
+    user model's (a non-numeric id, a number out of range) instead of a 500 from the query,
+    and for one not written as ``make_token`` writes it (``str(pk)``: no ``"007"``, no
+    non-ASCII digits)."""
+    User = get_user_model()
+    try:
+        pk = User._meta.pk.to_python(user_pk)
+    except (ValidationError, ValueError, TypeError):
+        return None
+    if pk is None or str(pk) != user_pk or (isinstance(pk, int) and pk not in PK_RANGE):
+        return None
+    if isinstance(pk, str) and "\x00" in pk:
+        return None  # PostgreSQL refuses NUL in text
+    return User._default_manager.filter(pk=pk).first()
+
+
 @csrf_exempt  # RFC 8058: mail providers POST without a session; the signed token is the proof
 @never_cache
 @require_http_methods(["GET", "POST"])
 def unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
     """GET: a confirmation page with a button, nothing changed. POST: turn the token's
     (category, channel) off for its user and answer 200. A tampered or foreign token is a
-    400; a user or category that no longer exists, or one that cannot be turned off, a 404."""
+    400, and so is a signed token of the wrong shape; a user or category that no longer
+    exists (or a user id no user can have), or one that cannot be turned off, a 404."""
     try:
         wanted = read_token(token)
     except signing.BadSignature:
         logger.warning("unsubscribe: a token with a bad signature was refused")
         return _invalid(request, 400)
     category = categories().get(wanted.category)
-    user = get_user_model()._default_manager.filter(pk=wanted.user_pk).first()
+    user = _user_named(wanted.user_pk)
     if category is None or user is None or category.is_locked(wanted.channel):
         return _invalid(request, 404)
     context = {"category": category, "channel": wanted.channel}

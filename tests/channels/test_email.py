@@ -15,7 +15,8 @@ from django_notification_system.notification_handlers.base import (
     InactiveAddress,
     Retry,
 )
-from tests.channels.conftest import make_notifications
+from tests import factories
+from tests.channels.conftest import as_dispatched, make_notifications
 from tests.channels.email_backends import CountingBackend
 from tests.fakes.smtp import FakeSMTP, HangUpServer, free_port
 
@@ -244,3 +245,39 @@ def test_smtp_server_that_hangs_up_or_is_absent_retries_everything(smtp_settings
     assert all(isinstance(o, Retry) for o in hung_up + absent)
     assert "SMTPServerDisconnected" in hung_up[0].error
     assert "ConnectionRefusedError" in absent[0].error
+
+
+@pytest.mark.parametrize(
+    "fields",
+    [
+        {"title": "Hi\x0bthere"},
+        {"title": "Hi\x1cthere"},
+        {"extra": {"headers": {"X-Tag\r\nBcc: evil@example.com": "1"}}},
+        {"extra": {"headers": {"X-Tag": "1\x0bBcc: evil@example.com"}}},
+    ],
+    ids=["vt-title", "fs-title", "header-name", "header-value"],
+)
+def test_a_message_no_mail_can_carry_is_failed_not_retried_nor_sent(fields):
+    """Rows saved without the creation checks (1.5.3 code calling save()) are Failed, not
+    retried forever, and never reach the backend, where they would inject headers."""
+    batch_row, single_row = (
+        factories.notification(factories.record(factories.user(name)), **fields)
+        for name in ("ada", "bob")
+    )
+    [outcome] = handler.send_batch(as_dispatched([batch_row]))
+    assert isinstance(outcome, Failed)
+    assert "evil" not in outcome.error
+    row = as_dispatched([single_row])[0]
+    assert handler.send_notification(row) != handler.SENT_MESSAGE
+    row.refresh_from_db()
+    assert row.status == row.DELIVERY_FAILURE
+    assert mail.outbox == []
+
+
+def test_pythons_header_write_error_is_failed():
+    """Python 3.11.10+ refuses to write a header it would split (HeaderWriteError)."""
+    import email.errors
+
+    error = getattr(email.errors, "HeaderWriteError", email.errors.MessageError)
+    outcome, broken = handler.classify_error(error("folded"), None, "a@example.com")
+    assert isinstance(outcome, Failed) and not broken

@@ -4,6 +4,7 @@ import datetime as dt
 import math
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.template import TemplateDoesNotExist, TemplateSyntaxError
 from django.test import override_settings
 from django.utils import timezone
@@ -191,3 +192,66 @@ def test_title_with_a_line_break_is_refused_at_creation(record, title):
     with pytest.raises(ValueError, match="line break"):
         factories.notification(record, title=title)
     assert not Notification.objects.exists()
+
+
+@pytest.mark.parametrize(
+    "title", ["tab\there", "vt\x0bhere", "fs\x1chere", "nul\x00", "del\x7f", "nel\x85", "ls\u2028"]
+)
+def test_title_with_any_control_character_is_refused_at_creation(record, title):
+    """Issue 30: email splits a subject at these (an injected header, or a row retried
+    forever); the message says which character, never the title."""
+    with pytest.raises(ValueError, match=r"control character \(U\+[0-9A-F]{4} at position"):
+        email.create_notification(record.user, title, "B")
+    n = Notification(target_user_record=record, title=title, body="B")
+    with pytest.raises(ValidationError) as invalid:
+        n.full_clean()
+    assert "control character" in invalid.value.message_dict["title"][0]
+    assert not Notification.objects.exists()
+
+
+def test_save_still_accepts_what_1_5_3_accepted(record):
+    """1.5.3 compatibility: the new checks run at creation and in full_clean, not in save()."""
+    factories.notification(record, title="vt\x0bhere", extra={"headers": {"X T": "v"}})
+    assert Notification.objects.count() == 1
+
+
+BAD_HEADERS = {
+    "X-Tag\r\nBcc: a@evil.example": "1",
+    "X Tag": "1",
+    "X-Tag:": "1",
+    "": "1",
+    "Ünïcode": "1",
+    "X-Tab\t": "1",
+}
+
+
+@pytest.mark.parametrize("name", sorted(BAD_HEADERS))
+def test_a_header_name_outside_rfc_5322_is_refused_naming_it(record, name):
+    with pytest.raises(ValueError, match="invalid header name"):
+        email.create_notification(record.user, "T", "B", extra={"headers": {name: "1"}})
+    n = Notification(target_user_record=record, title="T", extra={"headers": {name: "1"}})
+    with pytest.raises(ValidationError) as invalid:
+        n.full_clean()
+    assert "invalid header name" in invalid.value.message_dict["extra"][0]
+    assert not Notification.objects.exists()
+
+
+@pytest.mark.parametrize(
+    "value", ["v\r\nBcc: a@evil.example", "v\nx", "v\x0bx", "v\x1cx", "v\x00", "v\u2029"]
+)
+def test_a_header_value_with_a_control_character_is_refused_never_echoed(record, value):
+    with pytest.raises(ValueError, match=r"extra\['headers'\]\['X-Tag'\] contains a control") as e:
+        email.create_notification(record.user, "T", "B", extra={"headers": {"X-Tag": value}})
+    assert "evil" not in str(e.value) and value not in str(e.value)
+
+
+@pytest.mark.parametrize("headers", [["X-Tag", "1"], "X-Tag: 1", {"X-Tag": ["1"]}])
+def test_headers_of_the_wrong_shape_are_refused(record, headers):
+    with pytest.raises(ValueError, match=r"extra\['headers'\]"):
+        email.create_notification(record.user, "T", "B", extra={"headers": headers})
+
+
+def test_valid_headers_are_stored(record):
+    headers = {"X-Campaign": "spring \u00e9t\u00e9", "X-Count": 3, "List-Id": "<news.example>"}
+    [n] = email.create_notification(record.user, "T", "B", extra={"headers": headers})
+    assert n.extra["headers"] == headers

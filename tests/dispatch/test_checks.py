@@ -151,3 +151,27 @@ def test_every_option_a_builtin_handler_reads_is_a_known_option():
         read = set(re.findall(r"option\(\s*CHANNEL,\s*[\"'](\w+)[\"']", source))
         assert read, spec.module
         assert read <= spec.options, (spec.module, read - spec.options)
+
+
+@pytest.mark.parametrize(
+    ("lease", "timeout", "reported"),
+    [(600, 120, False), (240, 120, False), (239, 120, True), (15, 120, True), (2, 1, False)],
+)
+def test_a_lease_shorter_than_twice_the_handler_timeout_is_an_error(lease, timeout, reported):
+    """Issue 30.6: such a lease let a second run re-send rows still being sent."""
+    with override_settings(
+        NOTIFICATION_SYSTEM_LEASE_SECONDS=lease, NOTIFICATION_SYSTEM_HANDLER_TIMEOUT=timeout
+    ):
+        errors = [e for e in check_settings() if e.id == "django_notification_system.E040"]
+    assert bool(errors) == reported
+    if reported:
+        assert "NOTIFICATION_SYSTEM_LEASE_SECONDS" in errors[0].msg
+        assert "NOTIFICATION_SYSTEM_HANDLER_TIMEOUT" in errors[0].msg
+        assert str(2 * timeout) in errors[0].hint
+
+
+def test_an_invalid_handler_timeout_is_reported_once_not_by_the_lease_check():
+    with override_settings(NOTIFICATION_SYSTEM_HANDLER_TIMEOUT="soon"):
+        errors = check_settings()
+    assert [e for e in errors if "NOTIFICATION_SYSTEM_HANDLER_TIMEOUT" in e.msg]
+    assert not [e for e in errors if e.id == "django_notification_system.E040"]

@@ -3,6 +3,7 @@ in at most 3 queries, counts with ETag/304, POST-only state changes with CSRF, a
 
 from __future__ import annotations
 
+import base64
 import json
 import warnings
 from datetime import timedelta
@@ -240,3 +241,65 @@ def test_the_openapi_schema_renders(client):
     assert set(paths["/inbox/mark-all-read/"]) == {"post"}
     item = schema["components"]["schemas"]["InboxItem"]["properties"]
     assert {"id", "title", "url", "read_at", "seen_at", "created"} <= set(item)
+
+
+def _cursor(querystring: str) -> str:
+    """A cursor as DRF encodes one (``+`` quoted), from a raw query string."""
+    quoted = querystring.replace("+", "%2B")
+    return base64.b64encode(quoted.encode("latin-1")).decode("ascii")
+
+
+@pytest.mark.parametrize(
+    "cursor",
+    [
+        _cursor("o=0&r=0&p=junk"),
+        _cursor("p="),
+        _cursor("p=2024-13-45 99:00:00+00:00"),
+        _cursor("p=99999999999999999999999999"),
+        _cursor("p=-1"),
+        _cursor("p=2024-01-01 00:00:00"),  # naive: DRF never writes one
+        _cursor("p=9999-12-31 23:59:59-14:00"),  # past year 9999 in UTC
+        _cursor("p=%00%01"),
+        _cursor("o=-5&p=2024-01-01 00:00:00+00:00"),
+        _cursor("r=yes"),
+        _cursor("p=[1, 2]"),
+        _cursor('p={"when": 1}'),
+        "not base64 !!",
+        _cursor("\x80\x81"),
+    ],
+)
+def test_a_crafted_cursor_is_an_invalid_cursor_not_a_server_error(client, ada, cursor):
+    post_items(ada, 2)
+    response = client.get(f"{API}inbox/", {"cursor": cursor})
+    assert response.status_code == 404, response.content[:200]
+    assert response.json() == {"detail": "Invalid cursor"}
+
+
+@pytest.mark.parametrize(
+    "querystring",
+    [
+        "o=99999999999999999999&p=2999-01-01 00:00:00+00:00",  # offset capped, far future
+        "p=0001-01-01 00:00:00+00:00",  # the oldest date: an empty page
+        "r=1&p=2000-01-01 00:00:00+05:00",
+    ],
+)
+def test_an_unusual_but_valid_cursor_answers_a_page(client, ada, querystring):
+    post_items(ada, 2)
+    response = client.get(f"{API}inbox/", {"cursor": _cursor(querystring)})
+    assert response.status_code == 200
+    assert isinstance(response.json()["results"], list)
+
+
+def test_counts_honour_a_weak_etag(client, ada):
+    """Issue 30.7: ``If-None-Match`` compares weakly (RFC 9110): ``W/"…"`` matches."""
+    rows = post_items(ada, 2)
+    etag = client.get(f"{API}inbox/counts/")["ETag"]
+    assert not etag.startswith("W/")
+    for offered in (f"W/{etag}", f'"other", W/{etag}', f"W/{etag}, {etag}"):
+        response = client.get(f"{API}inbox/counts/", HTTP_IF_NONE_MATCH=offered)
+        assert response.status_code == 304, offered
+        assert response["ETag"] == etag
+    inbox.mark_read(ada, [rows[0].pk])
+    stale = client.get(f"{API}inbox/counts/", HTTP_IF_NONE_MATCH=f"W/{etag}")
+    assert stale.status_code == 200
+    assert stale.json() == {"unread": 1, "unseen": 1}

@@ -132,3 +132,47 @@ def test_tokens_naming_nothing_that_can_be_turned_off_are_404(client, user_pk, c
     token = make_token(user_pk or ada.pk, category, channel)
     assert client.post(f"/notifications/unsubscribe/{token}/").status_code == 404
     assert not NotificationPreference.objects.exists()
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        ["1", "comments"],  # a missing part
+        ["1", "comments", "email", "extra"],
+        [1, "comments", "email"],  # not text
+        ["1", None, "email"],
+        {"user": "1", "category": "comments", "channel": "email"},
+        "junk",
+        42,
+        None,
+        [],
+    ],
+    ids=repr,
+)
+def test_a_signed_token_of_the_wrong_shape_is_400(client, value):
+    """Issue 30.7: signed with the right key and salt, but not what make_token writes."""
+    factories.record()
+    token = signing.dumps(value, salt=SALT, compress=True)
+    for method in (client.get, client.post):
+        assert method(f"/notifications/unsubscribe/{token}/").status_code == 400
+    assert not NotificationPreference.objects.exists()
+
+
+@pytest.mark.parametrize(
+    "user_pk",
+    ["abc", "", "1.5", "-1", "99999999999999999999999", "1e3", "0x1", "1\x00", "\u0661", "01"],
+    ids=repr,
+)
+def test_a_user_id_no_user_can_have_is_404_not_500(client, user_pk):
+    """Issue 30.7: a non-numeric user id in a validly signed token was a 500."""
+    factories.record()
+    token = make_token(user_pk, "comments", "email")
+    for method in (client.get, client.post):
+        assert method(f"/notifications/unsubscribe/{token}/").status_code == 404
+    assert not NotificationPreference.objects.exists()
+
+
+@pytest.mark.parametrize("junk", ["a", "a:b", "a:b:c", "%00", "..", "x" * 2000, ":::"])
+def test_junk_in_the_token_path_is_400_or_404_never_500(client, junk):
+    for method in (client.get, client.post):
+        assert method(f"/notifications/unsubscribe/{junk}/").status_code in (400, 404)
