@@ -183,7 +183,7 @@ def _lease_outlasts_handlers(name: str, lease: int) -> list[Problem]:
         Problem(
             f"{name} is {lease} s, shorter than twice {timeout_setting} ({timeout} s): a "
             "second run could claim rows still being sent and send them again.",
-            "E040",
+            "E042",
             f"Set {name} to at least {2 * timeout}, or lower {timeout_setting}.",
         )
     ]

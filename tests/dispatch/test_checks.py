@@ -162,7 +162,7 @@ def test_a_lease_shorter_than_twice_the_handler_timeout_is_an_error(lease, timeo
     with override_settings(
         NOTIFICATION_SYSTEM_LEASE_SECONDS=lease, NOTIFICATION_SYSTEM_HANDLER_TIMEOUT=timeout
     ):
-        errors = [e for e in check_settings() if e.id == "django_notification_system.E040"]
+        errors = [e for e in check_settings() if e.id == "django_notification_system.E042"]
     assert bool(errors) == reported
     if reported:
         assert "NOTIFICATION_SYSTEM_LEASE_SECONDS" in errors[0].msg
@@ -174,4 +174,4 @@ def test_an_invalid_handler_timeout_is_reported_once_not_by_the_lease_check():
     with override_settings(NOTIFICATION_SYSTEM_HANDLER_TIMEOUT="soon"):
         errors = check_settings()
     assert [e for e in errors if "NOTIFICATION_SYSTEM_HANDLER_TIMEOUT" in e.msg]
-    assert not [e for e in errors if e.id == "django_notification_system.E040"]
+    assert not [e for e in errors if e.id == "django_notification_system.E042"]
