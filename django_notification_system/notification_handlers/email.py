@@ -239,7 +239,13 @@ def within(connection, seconds: float) -> Iterator[None]:
     """Bound everything inside to ``seconds``: a message is several SMTP round trips, each
     under the connection's timeout, and together they must still fit one call's timeout.
     Past it, the SMTP socket is shut down, so the round trip in progress fails at once
-    (the message is then retried and the connection replaced)."""
+    (the message is then retried and the connection replaced). Only a backend that holds
+    a socket connection (Django's SMTP backend) gets the timer: the others (locmem, an
+    ESP's HTTP API through anymail) bound their own calls, and a thread per message would
+    only cost time on the hot path."""
+    if not hasattr(connection, "connection"):
+        yield
+        return
 
     def abort() -> None:
         sock = getattr(getattr(connection, "connection", None), "sock", None)
